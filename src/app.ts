@@ -1,0 +1,117 @@
+/**
+ * The composition root: database, outbox and listeners, services, GraphQL
+ * (HTTP, SSE, graphql-ws), REST and the webhook worker, on one HTTP server.
+ */
+import { randomUUID } from 'node:crypto';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyInstance } from 'fastify';
+import qs from 'qs';
+import { WebSocketServer } from 'ws';
+import { Authenticator } from './auth.ts';
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './db.ts';
+import { bootstrap, type BootstrapResult } from './domain/accounts/bootstrap.ts';
+import { Outbox } from './events/outbox.ts';
+import { createSnyptoPubSub, publishToGraphql } from './graphql/pubsub.ts';
+import { bindGraphqlWs } from './graphql/ws.ts';
+import { createGraphqlServer } from './graphql/yoga.ts';
+import { mountRoutes } from './rest/adapter.ts';
+import { routeTable } from './rest/table.ts';
+import { createServices } from './services.ts';
+import { planWebhookDeliveries } from './webhooks/planner.ts';
+import { DeliveryWorker } from './webhooks/worker.ts';
+
+export interface App {
+  http: FastifyInstance;
+  database: Database;
+  bootstrap: BootstrapResult;
+  /** The address the server listens on, once started. */
+  url: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function createApp(config: Config): Promise<App> {
+  const http = Fastify({
+    logger: { level: config.logLevel },
+    genReqId: (request) => (request.headers['x-request-id'] as string | undefined) ?? randomUUID(),
+    requestIdHeader: false,
+    bodyLimit: 8 * 1024 * 1024,
+  });
+  const database = await openDatabase(config);
+  const db = database.prisma;
+  const bootstrapResult = await bootstrap(db, config);
+
+  const outbox = new Outbox(db, {
+    onListenerError: (error, listener) => http.log.error({ err: error, listener }, 'event listener failed'),
+  });
+  const worker = new DeliveryWorker(db, { timeoutSeconds: config.webhookTimeoutSeconds, logger: http.log });
+  const pubsub = createSnyptoPubSub();
+  outbox.onTransaction(planWebhookDeliveries);
+  outbox.onCommit('graphql', publishToGraphql(pubsub));
+  outbox.onCommit('webhooks', () => worker.wake());
+
+  const services = createServices(db, outbox);
+  const authenticator = new Authenticator(db);
+  const yoga = createGraphqlServer({ db, services, pubsub, authenticator });
+
+  http.removeAllContentTypeParsers();
+  http.addContentTypeParser(['application/json', 'application/*+json'], { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Object.assign(new Error('The request body is not valid JSON'), { statusCode: 400 }), undefined);
+    }
+  });
+  await http.register(formbody, { parser: (body) => qs.parse(body, { depth: 5, arrayLimit: 1000 }) });
+  http.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  http.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+    const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(status).send(status === 500 ? { status: 500, error: 'Internal Server Error' } : { error: error.message });
+  });
+  http.setNotFoundHandler((_request, reply) => reply.code(404).send({ status: 404, error: 'Not Found' }));
+
+  http.get('/health', async () => ({ status: 'ok' }));
+  http.route({
+    url: '/graphql',
+    method: ['GET', 'POST', 'OPTIONS'],
+    handler: async (request, reply) => {
+      const response = await yoga.handleNodeRequestAndResponse(request, reply, {});
+      response.headers.forEach((value, key) => reply.header(key, value));
+      reply.status(response.status);
+      reply.send(response.body);
+      return reply;
+    },
+  });
+  mountRoutes(http, routeTable, { authenticator, services });
+
+  const graphqlWs = new WebSocketServer({ noServer: true });
+  bindGraphqlWs(graphqlWs, yoga, authenticator);
+  http.server.on('upgrade', (request, socket, head) => {
+    const { pathname } = new URL(request.url ?? '/', 'http://localhost');
+    if (pathname === '/graphql') graphqlWs.handleUpgrade(request, socket, head, (ws) => graphqlWs.emit('connection', ws, request));
+    else socket.destroy();
+  });
+
+  const app: App = {
+    http,
+    database,
+    bootstrap: bootstrapResult,
+    url: '',
+    async start() {
+      app.url = await http.listen({ port: config.port, host: config.host });
+      worker.start();
+    },
+    async stop() {
+      await worker.stop();
+      for (const client of graphqlWs.clients) client.close(1001, 'Server is shutting down');
+      await http.close();
+      await database.close();
+    },
+  };
+  return app;
+}

@@ -1,0 +1,91 @@
+/**
+ * Who is calling. Every transport resolves its credentials here: the
+ * `api_access_token` header (REST), the `connection_init` payload
+ * (graphql-ws) or an `Authorization`/`api_access_token` header (GraphQL over
+ * HTTP and SSE). Account scoping follows spec/API.md §1.2, in that order.
+ */
+import type { PrismaClient } from './db.ts';
+import type { AccountActor } from './domain/actor.ts';
+import { DomainError, NotFoundError } from './errors.ts';
+
+export type Principal =
+  | { kind: 'user'; userId: number }
+  | { kind: 'agentBot'; agentBotId: number }
+  | { kind: 'platformApp'; platformAppId: number };
+
+/** Why a request is refused before it reaches a service; the REST adapter maps each to Chatwoot's body. */
+export class AuthError extends DomainError {
+  override name = 'AuthError';
+  constructor(
+    readonly reason:
+      | 'missing_credentials'
+      | 'invalid_token'
+      | 'bot_not_allowed'
+      | 'account_suspended'
+      | 'not_account_member'
+      | 'bot_not_in_account',
+    message: string,
+  ) {
+    super(reason === 'missing_credentials' ? 'UNAUTHENTICATED' : 'INVALID_TOKEN', message);
+  }
+}
+
+export const AUTH_MESSAGES = {
+  missing_credentials: 'You need to sign in or sign up before continuing.',
+  invalid_token: 'Invalid Access Token',
+  bot_not_allowed: 'Access to this endpoint is not authorized for bots',
+  account_suspended: 'Account is suspended',
+  not_account_member: 'You are not authorized to access this account',
+  bot_not_in_account: 'Bot is not authorized to access this account',
+} as const;
+
+/** The AuthError for `reason`, with Chatwoot's message. */
+export const authFailure = (reason: keyof typeof AUTH_MESSAGES) => new AuthError(reason, AUTH_MESSAGES[reason]);
+const fail = authFailure;
+
+export class Authenticator {
+  constructor(private readonly db: PrismaClient) {}
+
+  /** The owner of an access token; throws for a missing or unknown token. */
+  async principalFor(token: string | undefined | null): Promise<Principal> {
+    if (token === undefined || token === null) throw fail('missing_credentials');
+    const row = token
+      ? await this.db.accessToken.findUnique({
+          where: { token },
+          select: { userId: true, agentBotId: true, platformAppId: true },
+        })
+      : null;
+    if (row?.userId) return { kind: 'user', userId: row.userId };
+    if (row?.agentBotId) return { kind: 'agentBot', agentBotId: row.agentBotId };
+    if (row?.platformAppId) return { kind: 'platformApp', platformAppId: row.platformAppId };
+    throw fail('invalid_token');
+  }
+
+  /** The principal acting inside an account, or the documented refusal. */
+  async actorIn(principal: Principal, accountId: number): Promise<AccountActor> {
+    const account = Number.isSafeInteger(accountId)
+      ? await this.db.account.findUnique({ where: { id: accountId }, select: { id: true, status: true } })
+      : null;
+    if (!account) throw new NotFoundError('Account');
+    if (principal.kind === 'platformApp') throw fail('not_account_member');
+    if (account.status === 'suspended') throw fail('account_suspended');
+    if (principal.kind === 'user') {
+      const membership = await this.db.accountUser.findUnique({
+        where: { accountId_userId: { accountId, userId: principal.userId } },
+        select: { role: true },
+      });
+      if (!membership) throw fail('not_account_member');
+      return { kind: 'user', accountId, userId: principal.userId, role: membership.role };
+    }
+    const bot = await this.db.agentBot.findFirst({
+      where: {
+        id: principal.agentBotId,
+        OR: [{ accountId }, { inboxes: { some: { accountId } } }],
+      },
+      select: { id: true },
+    });
+    if (!bot) throw fail('bot_not_in_account');
+    return { kind: 'agentBot', accountId, agentBotId: bot.id };
+  }
+
+}

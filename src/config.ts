@@ -1,0 +1,88 @@
+/**
+ * Snypto's configuration, parsed once from the environment. This is the only
+ * module that reads `process.env`; everything else receives a `Config`.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((value) => value === 'true' || value === '1');
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const secretToken = optionalText.refine((value) => value === undefined || value.length >= 16, {
+  message: 'must be at least 16 characters long',
+});
+
+const urlWithScheme = (schemes: string[]) =>
+  optionalText.refine(
+    (value) => value === undefined || schemes.some((scheme) => value.startsWith(`${scheme}://`)),
+    { message: `must be a URL starting with ${schemes.map((s) => `${s}://`).join(' or ')}` },
+  );
+
+const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: urlWithScheme(['postgres', 'postgresql']),
+  REDIS_URL: urlWithScheme(['redis', 'rediss']),
+  SNYPTO_DATA_DIR: z.string().min(1).default('./data'),
+  SNYPTO_ADMIN_EMAIL: z.email().default('admin@snypto.local'),
+  SNYPTO_ADMIN_TOKEN: secretToken,
+  SNYPTO_PLATFORM_TOKEN: secretToken,
+  SNYPTO_WEBHOOK_ALLOW_PRIVATE: booleanFlag,
+  WEBHOOK_TIMEOUT: z.coerce.number().positive().default(5),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  /** PostgreSQL connection string; when absent the embedded PGlite database is used. */
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  /** Absolute directory of the embedded database's files. */
+  dataDir: string;
+  adminEmail: string;
+  /** When set, the bootstrap administrator's access token (scripts and tests rely on it). */
+  adminToken: string | undefined;
+  /** When set, accepted as a platform app token on the Platform API. */
+  platformToken: string | undefined;
+  /** Allow webhook URLs on loopback, private and link-local addresses (development and tests). */
+  webhookAllowPrivate: boolean;
+  /** Seconds a webhook receiver has to answer. */
+  webhookTimeoutSeconds: number;
+  logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+}
+
+/** Thrown when the environment is invalid; its message names every problem at once. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment (by default `process.env`) into a `Config`, or throws a `ConfigError`. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = environmentSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `  - ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  const e = result.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    dataDir: path.resolve(e.SNYPTO_DATA_DIR),
+    adminEmail: e.SNYPTO_ADMIN_EMAIL,
+    adminToken: e.SNYPTO_ADMIN_TOKEN,
+    platformToken: e.SNYPTO_PLATFORM_TOKEN,
+    webhookAllowPrivate: e.SNYPTO_WEBHOOK_ALLOW_PRIVATE,
+    webhookTimeoutSeconds: e.WEBHOOK_TIMEOUT,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Loads conversations with everything their wire shapes show, in a bounded
+ * number of statements whatever the number of conversations: one for the
+ * conversations and their relations, one per "last message" flavour, one for
+ * the messages themselves and one for the unread counts.
+ */
+import type { Tx } from '../../db.ts';
+import type { AgentBot, ChannelApi, Contact, ContactInbox, Conversation, Inbox, Team } from '../../generated/prisma/client.ts';
+import { messageViewInclude, type MessageView } from '../messages/presenter.ts';
+import type { UserInAccount } from '../senders/presenter.ts';
+
+export interface ConversationView {
+  conversation: Conversation & {
+    contact: Contact;
+    contactInbox: ContactInbox;
+    inbox: Inbox & { channel: ChannelApi };
+    assignee: UserInAccount | null;
+    assigneeAgentBot: AgentBot | null;
+    team: Team | null;
+  };
+  /** Last message of any kind (REST `messages`). */
+  lastMessage: MessageView | null;
+  /** Last non-private, non-activity message (push/webhook `messages`). */
+  lastChatMessage: MessageView | null;
+  /** Last message that is not an activity (`last_non_activity_message`). */
+  lastNonActivityMessage: MessageView | null;
+  /** Incoming messages since the agents last looked, capped at 10. */
+  unreadCount: number;
+}
+
+const conversationInclude = (accountId: number) =>
+  ({
+    contact: true,
+    contactInbox: true,
+    inbox: { include: { channel: true } },
+    assignee: { include: { accountUsers: { where: { accountId } } } },
+    assigneeAgentBot: true,
+    team: true,
+  }) as const;
+
+type LastRow = { conversation_id: number; id: number };
+
+/** Loads views of the given conversations (of one account), in the order of `ids`. */
+export async function loadConversationViews(tx: Tx, accountId: number, ids: number[]): Promise<ConversationView[]> {
+  if (ids.length === 0) return [];
+  const [conversations, lastAny, lastChat, lastNonActivity, unread] = await Promise.all([
+    tx.conversation.findMany({ where: { id: { in: ids }, accountId }, include: conversationInclude(accountId) }),
+    tx.$queryRaw<LastRow[]>`
+      SELECT DISTINCT ON (conversation_id) conversation_id, id FROM messages
+      WHERE conversation_id = ANY(${ids}) ORDER BY conversation_id, id DESC`,
+    tx.$queryRaw<LastRow[]>`
+      SELECT DISTINCT ON (conversation_id) conversation_id, id FROM messages
+      WHERE conversation_id = ANY(${ids}) AND private = false AND message_type <> 'activity'
+      ORDER BY conversation_id, id DESC`,
+    tx.$queryRaw<LastRow[]>`
+      SELECT DISTINCT ON (conversation_id) conversation_id, id FROM messages
+      WHERE conversation_id = ANY(${ids}) AND message_type <> 'activity'
+      ORDER BY conversation_id, id DESC`,
+    tx.$queryRaw<{ conversation_id: number; unread: number }[]>`
+      SELECT c.id AS conversation_id, LEAST(COUNT(m.id), 10)::int AS unread
+      FROM conversations c JOIN messages m ON m.conversation_id = c.id
+      WHERE c.id = ANY(${ids}) AND m.message_type = 'incoming'
+        AND (c.agent_last_seen_at IS NULL OR m.created_at > c.agent_last_seen_at)
+      GROUP BY c.id`,
+  ]);
+  const messageIds = [...new Set([...lastAny, ...lastChat, ...lastNonActivity].map((r) => r.id))];
+  const messages = messageIds.length
+    ? await tx.message.findMany({ where: { id: { in: messageIds } }, include: messageViewInclude(accountId) })
+    : [];
+  const messageById = new Map(messages.map((m) => [m.id, m as MessageView]));
+  const pick = (rows: LastRow[]) =>
+    new Map(rows.map((r) => [r.conversation_id, messageById.get(r.id) ?? null]));
+  const [anyBy, chatBy, nonActivityBy] = [pick(lastAny), pick(lastChat), pick(lastNonActivity)];
+  const unreadBy = new Map(unread.map((r) => [r.conversation_id, Number(r.unread)]));
+  const byId = new Map(conversations.map((c) => [c.id, c]));
+  return ids.flatMap((id) => {
+    const conversation = byId.get(id);
+    if (!conversation) return [];
+    return [
+      {
+        conversation,
+        lastMessage: anyBy.get(id) ?? null,
+        lastChatMessage: chatBy.get(id) ?? null,
+        lastNonActivityMessage: nonActivityBy.get(id) ?? null,
+        unreadCount: unreadBy.get(id) ?? 0,
+      },
+    ];
+  });
+}
+
+/** Loads one conversation's view, or null. */
+export async function loadConversationView(tx: Tx, accountId: number, id: number): Promise<ConversationView | null> {
+  const [view] = await loadConversationViews(tx, accountId, [id]);
+  return view ?? null;
+}

@@ -1,0 +1,75 @@
+/**
+ * The event catalogue: every domain event Snypto emits, named `noun.verb`.
+ * Events carry ids and facts, never presented payloads: each listener
+ * re-loads and presents what its destination needs. Webhooks use the name
+ * with `_` (`message_created`), `/cable` uses it as is.
+ */
+
+/** Who caused the change, when a request had an authenticated actor. */
+export type Performer =
+  | { type: 'User'; id: number }
+  | { type: 'AgentBot'; id: number }
+  | { type: 'Contact'; id: number };
+
+export type MessageTypeName = 'incoming' | 'outgoing' | 'activity' | 'template';
+
+export interface EventDataMap {
+  'message.created': {
+    messageId: number;
+    conversationId: number;
+    inboxId: number;
+    messageType: MessageTypeName;
+    private: boolean;
+    echoId?: string;
+  };
+  'message.updated': {
+    messageId: number;
+    conversationId: number;
+    inboxId: number;
+    messageType: MessageTypeName;
+    private: boolean;
+    previousChanges: Record<string, [unknown, unknown]>;
+  };
+  'conversation.created': { conversationId: number; inboxId: number };
+  'conversation.status_changed': { conversationId: number; inboxId: number };
+  'conversation.updated': {
+    conversationId: number;
+    inboxId: number;
+    changedAttributes: Record<string, { previous_value: unknown; current_value: unknown }>[];
+  };
+  'conversation.read': { conversationId: number; inboxId: number };
+  'conversation.typing_on': { conversationId: number; inboxId: number; isPrivate: boolean };
+  'conversation.typing_off': { conversationId: number; inboxId: number; isPrivate: boolean };
+  'assignee.changed': { conversationId: number; inboxId: number };
+  'team.changed': { conversationId: number; inboxId: number };
+  'contact.created': { contactId: number };
+  'contact.updated': {
+    contactId: number;
+    changedAttributes: Record<string, { previous_value: unknown; current_value: unknown }>[];
+  };
+  'contact.merged': { contactId: number; mergedContactId: number };
+  'contact.deleted': { contactId: number; snapshot: Record<string, unknown> };
+  'inbox.created': { inboxId: number };
+  'inbox.updated': {
+    inboxId: number;
+    changedAttributes: Record<string, { previous_value: unknown; current_value: unknown }>[];
+  };
+}
+
+export type EventName = keyof EventDataMap;
+
+/** One event as recorded in the outbox and handed to listeners after commit. */
+export interface DomainEvent<N extends EventName = EventName> {
+  /** Outbox row id (a bigint, as a decimal string). */
+  id: string;
+  name: N;
+  accountId: number;
+  data: EventDataMap[N];
+  performer?: Performer;
+  occurredAt: Date;
+}
+
+export type AnyDomainEvent = { [N in EventName]: DomainEvent<N> }[EventName];
+
+/** `message.created` → `message_created`. */
+export const webhookEventName = (name: EventName): string => name.replace(/\./g, '_');

@@ -1,0 +1,55 @@
+/**
+ * Mounts the route table on Fastify: credentials from `api_access_token`,
+ * account scoping, the bot allow-list, Rails' parameter merging, and the
+ * error table. Rules live in the services; this only translates.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authFailure, type Authenticator } from '../auth.ts';
+import type { Services } from '../services.ts';
+import { replyForError } from './errors.ts';
+import { idParam, mergeParams } from './params.ts';
+import type { Route, RouteReply } from './route.ts';
+
+export interface RestDeps {
+  authenticator: Authenticator;
+  services: Services;
+}
+
+/** `api_access_token` or `api-access-token` (both normalise to Rack's HTTP_API_ACCESS_TOKEN). */
+export function accessTokenOf(request: FastifyRequest): string | undefined {
+  const value = request.headers['api_access_token'] ?? request.headers['api-access-token'];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function run(route: Route, deps: RestDeps, request: FastifyRequest): Promise<RouteReply> {
+  const params = mergeParams(request.query, request.body, request.params, route.wrap);
+  const principal = await deps.authenticator.principalFor(accessTokenOf(request));
+  const base = { params, principal, services: deps.services };
+  if (route.scope === 'user') {
+    if (principal.kind !== 'user') throw authFailure(principal.kind === 'agentBot' ? 'bot_not_allowed' : 'invalid_token');
+    return route.handle({ ...base, principal });
+  }
+  if (principal.kind === 'agentBot' && !route.bots) throw authFailure('bot_not_allowed');
+  const actor = await deps.authenticator.actorIn(principal, idParam(params.account_id));
+  return route.handle({ ...base, actor });
+}
+
+export function mountRoutes(app: FastifyInstance, routes: Route[], deps: RestDeps): void {
+  for (const route of routes) {
+    app.route({
+      method: route.method,
+      url: route.path,
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        try {
+          const result = await run(route, deps, request);
+          reply.code(result.status ?? 200);
+          return result.body === undefined ? reply.send() : reply.send(result.body);
+        } catch (error) {
+          const mapped = replyForError(error, route.validation ?? 'record');
+          if (!mapped) throw error;
+          return reply.code(mapped.status).send(mapped.body);
+        }
+      },
+    });
+  }
+}

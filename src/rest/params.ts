@@ -1,0 +1,58 @@
+/**
+ * Rails' parameter conventions (spec/API.md §1.1): path, query and body
+ * merged; a JSON body's keys also accepted inside a wrapper named after the
+ * controller; form values arrive as strings and are read leniently.
+ */
+
+export type Params = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Params =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Merges query, body (and the body's `wrap` object, which wins) and path parameters. */
+export function mergeParams(query: unknown, body: unknown, path: unknown, wrap?: string): Params {
+  const fromBody = isObject(body) ? body : {};
+  const wrapped = wrap && isObject(fromBody[wrap]) ? (fromBody[wrap] as Params) : {};
+  return { ...(isObject(query) ? query : {}), ...fromBody, ...wrapped, ...(isObject(path) ? path : {}) };
+}
+
+/** An integer from a number or a decimal string; undefined for anything else. */
+export function integer(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+  if (typeof value === 'string' && /^-?\d{1,15}$/.test(value.trim())) return Number(value);
+  return undefined;
+}
+
+/** An id parameter that must be present: invalid values become NaN so lookups miss (404). */
+export const idParam = (value: unknown): number => integer(value) ?? Number.NaN;
+
+/** Rails' boolean casting: "true", "1", "t", "on" and true are true; blank is undefined. */
+export function boolean(value: unknown): boolean | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'boolean') return value;
+  return !['false', '0', 'f', 'off', 'no'].includes(String(value).toLowerCase());
+}
+
+/** Numbers and booleans become strings (as Rails casts them for string columns); anything else is left for validation. */
+export function text(value: unknown): unknown {
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
+}
+
+/** An object (hash) parameter; a JSON string holding an object is parsed. */
+export function hash(value: unknown): Params | undefined {
+  if (isObject(value)) return value;
+  if (typeof value === 'string' && value.trim().startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      return isObject(parsed) ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Drops the keys whose value is undefined, so services see only what was sent. */
+export function defined<T extends Params>(input: T): Partial<T> {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,58 @@
+/**
+ * The shape of one REST route: a documented endpoint mapped onto a service
+ * call and a presenter. Routes hold no business rule.
+ */
+import type { Principal } from '../auth.ts';
+import type { AccountActor } from '../domain/actor.ts';
+import type { Services } from '../services.ts';
+import type { ValidationStyle } from './errors.ts';
+import type { Params } from './params.ts';
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+export interface RouteRequest {
+  /** Path, query and body parameters merged as Rails merges them. */
+  params: Params;
+  principal: Principal;
+  services: Services;
+}
+
+export interface AccountRouteRequest extends RouteRequest {
+  actor: AccountActor;
+}
+
+export interface RouteReply {
+  status?: number;
+  /** The JSON body; undefined sends an empty 200. */
+  body?: unknown;
+}
+
+interface RouteBase {
+  method: Method | Method[];
+  /** Fastify path, e.g. `/api/v1/accounts/:account_id/contacts`. */
+  path: string;
+  /** Rails' wrapper key for this controller's JSON params (`contact`, `agent`, ...). */
+  wrap?: string;
+  /** How a validation failure is worded (default `record`). */
+  validation?: ValidationStyle;
+}
+
+/** A route under `/api/v1/accounts/:account_id`, run as the caller inside that account. */
+export interface AccountRoute extends RouteBase {
+  scope: 'account';
+  /** Agent-bot tokens may call it (Chatwoot's bot allow-list, spec/API.md §1.2). */
+  bots?: boolean;
+  handle(request: AccountRouteRequest): Promise<RouteReply>;
+}
+
+/** A route of a user token that is not account-scoped (profile). */
+export interface UserRoute extends RouteBase {
+  scope: 'user';
+  handle(request: RouteRequest & { principal: Extract<Principal, { kind: 'user' }> }): Promise<RouteReply>;
+}
+
+export type Route = AccountRoute | UserRoute;
+
+/** Both of Rails' verbs for `update`. */
+export const UPDATE: Method[] = ['PATCH', 'PUT'];
+export const ACCOUNT = '/api/v1/accounts/:account_id';

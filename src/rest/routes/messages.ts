@@ -1,0 +1,64 @@
+/**
+ * Messages of a conversation (spec/API.md §3.6).
+ */
+import { presentContactPush, presentUserPush } from '../../domain/senders/presenter.ts';
+import { presentMessage } from '../../domain/messages/presenter.ts';
+import { boolean, hash, idParam, integer, text, type Params } from '../params.ts';
+import { ACCOUNT, type Route } from '../route.ts';
+
+const MESSAGES = `${ACCOUNT}/conversations/:conversation_id/messages`;
+
+/** The message attributes of a create request (also the `message` of a conversation create). */
+export const messageAttributes = (params: Params) => ({
+  content: text(params.content),
+  messageType: text(params.message_type),
+  private: boolean(params.private),
+  contentType: text(params.content_type),
+  contentAttributes: params.content_attributes == null ? undefined : (hash(params.content_attributes) ?? params.content_attributes),
+  echoId: text(params.echo_id),
+  sourceId: text(params.source_id),
+  externalCreatedAt: params.external_created_at,
+  senderAgentBotId: params.sender_type === 'AgentBot' ? (integer(params.sender_id) ?? NaN) : undefined,
+});
+
+export const messageRoutes: Route[] = [
+  {
+    scope: 'account',
+    method: 'POST',
+    path: MESSAGES,
+    wrap: 'message',
+    bots: true,
+    validation: 'exception',
+    handle: async ({ actor, params, services }) => {
+      const attributes = messageAttributes(params);
+      const message = await services.messages.create(actor, idParam(params.conversation_id), attributes);
+      return { body: presentMessage(message, typeof attributes.echoId === 'string' ? attributes.echoId : undefined) };
+    },
+  },
+  {
+    scope: 'account',
+    method: 'GET',
+    path: MESSAGES,
+    handle: async ({ actor, params, services }) => {
+      const { conversation, messages } = await services.messages.list(actor, idParam(params.conversation_id), {
+        before: integer(params.before),
+        after: integer(params.after),
+      });
+      const internal = boolean(params.filter_internal_messages) === true;
+      const shown = internal ? messages.filter((m) => !m.private && m.messageType !== 'activity') : messages;
+      return {
+        body: {
+          meta: {
+            labels: conversation.labels,
+            additional_attributes: conversation.additionalAttributes,
+            contact: presentContactPush(conversation.contact),
+            ...(conversation.assignee ? { assignee: presentUserPush(conversation.assignee) } : {}),
+            agent_last_seen_at: conversation.agentLastSeenAt?.toISOString() ?? null,
+            assignee_last_seen_at: conversation.assigneeLastSeenAt?.toISOString() ?? null,
+          },
+          payload: shown.map((m) => presentMessage(m)),
+        },
+      };
+    },
+  },
+];

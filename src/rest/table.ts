@@ -1,0 +1,17 @@
+/**
+ * The REST route table: every documented endpoint Snypto serves.
+ */
+import type { Route } from './route.ts';
+import { contactRoutes } from './routes/contacts.ts';
+import { conversationRoutes } from './routes/conversations.ts';
+import { inboxRoutes } from './routes/inboxes.ts';
+import { messageRoutes } from './routes/messages.ts';
+import { profileRoutes } from './routes/profile.ts';
+
+export const routeTable: Route[] = [
+  ...profileRoutes,
+  ...inboxRoutes,
+  ...contactRoutes,
+  ...conversationRoutes,
+  ...messageRoutes,
+];

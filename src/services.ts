@@ -1,0 +1,30 @@
+/**
+ * The domain services, wired once per process and shared by every transport.
+ */
+import type { PrismaClient } from './db.ts';
+import { ContactService } from './domain/contacts/service.ts';
+import { ConversationService } from './domain/conversations/service.ts';
+import { InboxService } from './domain/inboxes/service.ts';
+import { MessageService } from './domain/messages/service.ts';
+import { ProfileService } from './domain/profile/service.ts';
+import type { Outbox } from './events/outbox.ts';
+
+export interface Services {
+  inboxes: InboxService;
+  contacts: ContactService;
+  conversations: ConversationService;
+  messages: MessageService;
+  profile: ProfileService;
+}
+
+export function createServices(db: PrismaClient, outbox: Outbox): Services {
+  const contacts = new ContactService(db, outbox);
+  const messages = new MessageService(db, outbox);
+  return {
+    inboxes: new InboxService(db, outbox),
+    contacts,
+    conversations: new ConversationService(db, outbox, contacts, messages),
+    messages,
+    profile: new ProfileService(db),
+  };
+}
