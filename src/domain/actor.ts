@@ -29,6 +29,7 @@ export function requireAdministrator(actor: AccountActor): void {
  * account, Forbidden when the actor is an agent who is not a member.
  */
 export async function loadAccessibleInbox(tx: Tx, actor: AccountActor, inboxId: number) {
+  if (!Number.isSafeInteger(inboxId)) throw new NotFoundError('Inbox');
   const inbox = await tx.inbox.findFirst({ where: { id: inboxId, accountId: actor.accountId } });
   if (!inbox) throw new NotFoundError('Inbox');
   if (actor.kind === 'user' && actor.role === 'agent') {

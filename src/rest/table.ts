@@ -2,6 +2,7 @@
  * The REST route table: every documented endpoint Snypto serves.
  */
 import type { Route } from './route.ts';
+import { agentRoutes } from './routes/agents.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { inboxRoutes } from './routes/inboxes.ts';
@@ -10,6 +11,7 @@ import { profileRoutes } from './routes/profile.ts';
 
 export const routeTable: Route[] = [
   ...profileRoutes,
+  ...agentRoutes,
   ...inboxRoutes,
   ...contactRoutes,
   ...conversationRoutes,

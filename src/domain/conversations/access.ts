@@ -9,6 +9,7 @@ import { loadAccessibleInbox, type AccountActor } from '../actor.ts';
 
 /** Loads the conversation with this display id, or throws NotFound / Forbidden. */
 export async function loadAccessibleConversation(tx: Tx, actor: AccountActor, displayId: number) {
+  if (!Number.isSafeInteger(displayId)) throw new NotFoundError('Conversation');
   const conversation = await tx.conversation.findUnique({
     where: { accountId_displayId: { accountId: actor.accountId, displayId } },
     include: { inbox: true },

@@ -96,7 +96,9 @@ export class InboxService {
   /** Adds the users that are not members yet; every id must be a user of the account. */
   async addMembers(actor: AccountActor, inboxId: number, userIds: unknown[]) {
     requireAdministrator(actor);
-    const inbox = await this.db.inbox.findFirst({ where: { id: inboxId, accountId: actor.accountId } });
+    const inbox = Number.isSafeInteger(inboxId)
+      ? await this.db.inbox.findFirst({ where: { id: inboxId, accountId: actor.accountId } })
+      : null;
     if (!inbox) throw new NotFoundError('Inbox');
     const ids = await this.accountUserIds(actor.accountId, userIds);
     return this.outbox.transaction(async (tx) => {

@@ -1,0 +1,95 @@
+/**
+ * Start-up as `npm start` runs it: configuration errors stop it with one
+ * message naming every problem; data survives a restart; PostgreSQL works
+ * through the same migrations when DATABASE_URL is set.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+import { client } from '../support/http.ts';
+import { adminApi, seedConversation } from '../support/seed.ts';
+import { startServer } from '../support/server.ts';
+
+const POSTGRES = 'postgresql://postgres@127.0.0.1:5432';
+
+describe('configuration', () => {
+  it('names every problem at once', () => {
+    let failure: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', SNYPTO_ADMIN_TOKEN: 'short' });
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(ConfigError);
+    for (const name of ['PORT', 'DATABASE_URL', 'LOG_LEVEL', 'SNYPTO_ADMIN_TOKEN'])
+      expect((failure as Error).message).toContain(name);
+  });
+
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0', databaseUrl: undefined, logLevel: 'info' });
+    expect(config.dataDir.endsWith('/data')).toBe(true);
+  });
+
+  it('stops the real process with exit code 1 and the message', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, PORT: '-1', LOG_LEVEL: 'nope' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain('Invalid configuration');
+    expect(stderr).toContain('PORT');
+    expect(stderr).toContain('LOG_LEVEL');
+  });
+});
+
+describe('storage', () => {
+  it('keeps the embedded database across a restart, and migrations run once', async () => {
+    const first = await startServer();
+    const { conversation } = await seedConversation(first);
+    await first.stop({ keepData: true });
+    const second = await startServer({}, first.dataDir);
+    try {
+      expect(second.app.database.appliedMigrations).toEqual([]);
+      const reply = await adminApi(second).get(`/api/v1/accounts/${second.accountId}/conversations/${conversation.id}`);
+      expect(reply.status).toBe(200);
+      expect(reply.body.uuid).toBe(conversation.uuid);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  describe('PostgreSQL through DATABASE_URL', () => {
+    const database = `snypto_test_${randomUUID().replace(/-/g, '')}`;
+    const admin = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
+    afterAll(async () => {
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.end();
+    });
+
+    it('migrates a fresh database and serves the seed flow', async () => {
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${database}`);
+      const server = await startServer({ DATABASE_URL: `${POSTGRES}/${database}` });
+      try {
+        expect(server.app.database.kind).toBe('postgresql');
+        expect(server.app.database.appliedMigrations.length).toBeGreaterThan(0);
+        const { conversation } = await seedConversation(server);
+        const message = await adminApi(server).post(
+          `/api/v1/accounts/${server.accountId}/conversations/${conversation.id}/messages`,
+          { content: 'on postgres', message_type: 'incoming' },
+        );
+        expect(message.status).toBe(200);
+        const health = await client(server.url, null).get('/health');
+        expect(health.status).toBe(200);
+      } finally {
+        await server.stop();
+      }
+    });
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * Starts the real Snypto server (the same createApp that `npm start` runs)
+ * on a free port, with a fresh PGlite directory unless a DATABASE_URL is given.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createApp, type App } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const PLATFORM_TOKEN = 'test-platform-token-0123456789';
+
+export interface TestServer {
+  app: App;
+  /** Base URL, e.g. http://127.0.0.1:41234 */
+  url: string;
+  wsUrl: string;
+  accountId: number;
+  adminToken: string;
+  dataDir: string;
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export async function startServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+  const dir = dataDir ?? (await mkdtemp(path.join(tmpdir(), 'snypto-test-')));
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SNYPTO_DATA_DIR: dir,
+    SNYPTO_ADMIN_TOKEN: ADMIN_TOKEN,
+    SNYPTO_PLATFORM_TOKEN: PLATFORM_TOKEN,
+    SNYPTO_WEBHOOK_ALLOW_PRIVATE: 'true',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const app = await createApp(config);
+  await app.start();
+  return {
+    app,
+    url: app.url,
+    wsUrl: app.url.replace(/^http/, 'ws'),
+    accountId: app.bootstrap.accountId,
+    adminToken: ADMIN_TOKEN,
+    dataDir: dir,
+    async stop(options = {}) {
+      await app.stop();
+      if (!options.keepData && !dataDir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
