@@ -84,15 +84,35 @@ async function loadMigrationList(): Promise<MigrationList> {
 
 const noFilter = { externalTables: [], externalEnums: [] };
 
+/**
+ * Names of the migrations recorded as applied, read with one query so that an
+ * up-to-date database never loads the schema engine (it holds hundreds of MB).
+ */
+async function appliedMigrationNames(adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<Set<string>> {
+  const adapter = await adapterFactory.connect();
+  try {
+    const result = await adapter.queryRaw({
+      sql: `SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+      args: [],
+      argTypes: [],
+    });
+    return new Set(result.rows.map((row) => String(row[0])));
+  } catch {
+    return new Set(); // no history table yet: a fresh database
+  } finally {
+    await adapter.dispose();
+  }
+}
+
 /** Applies every migration not yet applied; returns the names it applied. */
 export async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
+  const migrationsList = await loadMigrationList();
+  const applied = await appliedMigrationNames(adapterFactory);
+  if (migrationsList.migrationDirectories.every((dir) => applied.has(dir.path))) return [];
   const engine = await openEngine(adapterFactory);
   try {
-    const { appliedMigrationNames } = await engine.applyMigrations({
-      migrationsList: await loadMigrationList(),
-      filters: noFilter,
-    });
-    return appliedMigrationNames;
+    const result = await engine.applyMigrations({ migrationsList, filters: noFilter });
+    return result.appliedMigrationNames;
   } finally {
     engine.free();
   }
