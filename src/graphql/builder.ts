@@ -10,7 +10,6 @@ import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import type { Context } from '../context.ts';
 import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
-import { Prisma } from '../generated/prisma/client.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -49,6 +48,3 @@ builder.addScalarType('JSONObject', JSONObjectResolver);
 
 builder.queryType({});
 builder.subscriptionType({});
-
-/** Prisma's runtime error classes, for resolvers that translate them. */
-export { Prisma };
