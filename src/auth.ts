@@ -11,7 +11,24 @@ import { DomainError, NotFoundError } from './errors.ts';
 export type Principal =
   | { kind: 'user'; userId: number }
   | { kind: 'agentBot'; agentBotId: number }
-  | { kind: 'platformApp'; platformAppId: number };
+  | { kind: 'platformApp'; platformAppId: number }
+  | ContactPrincipal;
+
+/**
+ * A customer acting in their own session of one inbox (a contact inbox):
+ * proven by the inbox identifier plus the contact's `source_id`, or by the
+ * contact inbox's `pubsub_token`.
+ */
+export interface ContactPrincipal {
+  kind: 'contact';
+  accountId: number;
+  inboxId: number;
+  contactId: number;
+  contactInboxId: number;
+}
+
+/** How a customer-facing client proves who it is. */
+export type ContactCredentials = { inboxIdentifier: string; sourceId: string } | { pubsubToken: string };
 
 /** Why a request is refused before it reaches a service; the REST adapter maps each to Chatwoot's body. */
 export class AuthError extends DomainError {
@@ -61,13 +78,37 @@ export class Authenticator {
     throw fail('invalid_token');
   }
 
+  /**
+   * The contact session these credentials prove, or INVALID_TOKEN. When the
+   * inbox makes HMAC identity validation mandatory, only verified sessions pass.
+   */
+  async contactFor(credentials: ContactCredentials): Promise<ContactPrincipal> {
+    const where =
+      'pubsubToken' in credentials
+        ? { pubsubToken: credentials.pubsubToken }
+        : { sourceId: credentials.sourceId, inbox: { channel: { identifier: credentials.inboxIdentifier } } };
+    const row = await this.db.contactInbox.findFirst({
+      where,
+      select: {
+        id: true,
+        accountId: true,
+        inboxId: true,
+        contactId: true,
+        hmacVerified: true,
+        inbox: { select: { channel: { select: { hmacMandatory: true } } } },
+      },
+    });
+    if (!row || (row.inbox.channel.hmacMandatory && !row.hmacVerified)) throw fail('invalid_token');
+    return { kind: 'contact', accountId: row.accountId, inboxId: row.inboxId, contactId: row.contactId, contactInboxId: row.id };
+  }
+
   /** The principal acting inside an account, or the documented refusal. */
   async actorIn(principal: Principal, accountId: number): Promise<AccountActor> {
     const account = Number.isSafeInteger(accountId)
       ? await this.db.account.findUnique({ where: { id: accountId }, select: { id: true, status: true } })
       : null;
     if (!account) throw new NotFoundError('Account');
-    if (principal.kind === 'platformApp') throw fail('not_account_member');
+    if (principal.kind === 'platformApp' || principal.kind === 'contact') throw fail('not_account_member');
     if (account.status === 'suspended') throw fail('account_suspended');
     if (principal.kind === 'user') {
       const membership = await this.db.accountUser.findUnique({

@@ -1,43 +1,85 @@
 /**
  * One Context for every transport (GraphQL over HTTP, SSE, graphql-ws, REST):
- * who is calling, and the services that hold the rules.
+ * who is calling, what they may see, per-request batch loaders, and the
+ * services that hold the rules.
  */
-import { authFailure, type Authenticator, type Principal } from './auth.ts';
+import DataLoader from 'dataloader';
+import { authFailure, type Authenticator, type ContactCredentials, type Principal } from './auth.ts';
 import type { PrismaClient } from './db.ts';
 import type { AccountActor } from './domain/actor.ts';
+import { Visibility } from './domain/visibility.ts';
 import type { Services } from './services.ts';
 import type { SnyptoPubSub } from './graphql/pubsub.ts';
 
+/** What a caller presented: an access token, a contact's session credentials, or nothing. */
+export type Credentials = { token: string } | { contact: ContactCredentials } | undefined;
+
 export interface Context {
-  /** The token's owner; null for an anonymous caller. */
+  /** Who is calling; null for an anonymous caller. */
   principal: Principal | null;
   db: PrismaClient;
   services: Services;
   pubsub: SnyptoPubSub;
+  /** What the caller may see, cached for the request (or the subscription). */
+  access: Visibility;
   /** The caller acting in an account, or the documented refusal (cached per account). */
   actorIn(accountId: number): Promise<AccountActor>;
+  /** Drops what is cached about an account (a long-lived subscription hears that members or roles changed). */
+  forget(accountId: number): void;
+  /**
+   * A DataLoader created once per request under `name`, so that a field
+   * resolved for many parents costs one batched statement.
+   */
+  loader<K, V>(name: string, batch: (keys: readonly K[]) => Promise<readonly (V | Error)[]>): DataLoader<K, V>;
 }
 
-/** Builds the Context for a caller holding `token` (undefined: no credentials). */
-export async function createContext(
-  deps: { db: PrismaClient; services: Services; pubsub: SnyptoPubSub; authenticator: Authenticator },
-  token: string | undefined,
-): Promise<Context> {
-  const principal = token === undefined ? null : await deps.authenticator.principalFor(token);
+export interface ContextDeps {
+  db: PrismaClient;
+  services: Services;
+  pubsub: SnyptoPubSub;
+  authenticator: Authenticator;
+}
+
+/** The principal these credentials prove; throws the documented refusal for bad ones. */
+export async function principalOf(authenticator: Authenticator, credentials: Credentials): Promise<Principal | null> {
+  if (credentials === undefined) return null;
+  if ('token' in credentials) return authenticator.principalFor(credentials.token);
+  return authenticator.contactFor(credentials.contact);
+}
+
+/** Builds the Context for a caller presenting `credentials`. */
+export async function createContext(deps: ContextDeps, credentials: Credentials): Promise<Context> {
+  const principal = await principalOf(deps.authenticator, credentials);
   const actors = new Map<number, Promise<AccountActor>>();
+  const loaders = new Map<string, DataLoader<unknown, unknown>>();
+  const actorIn = (accountId: number): Promise<AccountActor> => {
+    if (!principal) return Promise.reject(authFailure('missing_credentials'));
+    let actor = actors.get(accountId);
+    if (!actor) {
+      actor = deps.authenticator.actorIn(principal, accountId);
+      actors.set(accountId, actor);
+    }
+    return actor;
+  };
+  const access = new Visibility(deps.db, principal, actorIn);
   return {
     principal,
     db: deps.db,
     services: deps.services,
     pubsub: deps.pubsub,
-    actorIn(accountId) {
-      if (!principal) return Promise.reject(authFailure('missing_credentials'));
-      let actor = actors.get(accountId);
-      if (!actor) {
-        actor = deps.authenticator.actorIn(principal, accountId);
-        actors.set(accountId, actor);
+    access,
+    actorIn,
+    forget(accountId) {
+      actors.delete(accountId);
+      access.forget(accountId);
+    },
+    loader<K, V>(name: string, batch: (keys: readonly K[]) => Promise<readonly (V | Error)[]>) {
+      let loader = loaders.get(name) as DataLoader<K, V> | undefined;
+      if (!loader) {
+        loader = new DataLoader<K, V>(batch);
+        loaders.set(name, loader as DataLoader<unknown, unknown>);
       }
-      return actor;
+      return loader;
     },
   };
 }

@@ -50,6 +50,14 @@ export interface EventDataMap {
   'contact.merged': { contactId: number; mergedContactId: number };
   'contact.deleted': { contactId: number; snapshot: Record<string, unknown> };
   'inbox.created': { inboxId: number };
+  /** Members were added to or removed from the inbox (not a webhook event). */
+  'inbox.members_changed': { inboxId: number };
+  /** The inbox and everything in it is gone (not a webhook event). */
+  'inbox.deleted': { inboxId: number };
+  /** An agent's role, availability or profile in the account changed (not a webhook event). */
+  'agent.updated': { userId: number };
+  /** An agent was removed from the account (not a webhook event). */
+  'agent.removed': { userId: number };
   'inbox.updated': {
     inboxId: number;
     changedAttributes: Record<string, { previous_value: unknown; current_value: unknown }>[];

@@ -1,15 +1,32 @@
 /**
- * The executable schema: every type file registers itself on the builder.
+ * The executable schema: every type, mutation and subscription file
+ * registers itself on the builder.
  */
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.ts';
+import './types/errors.ts';
 import './types/enums.ts';
 import './types/account.ts';
+import './types/profile.ts';
+import './types/agent.ts';
+import './types/agent-bot.ts';
 import './types/inbox.ts';
 import './types/contact.ts';
+import './types/contact-inbox.ts';
 import './types/conversation.ts';
 import './types/message.ts';
-import './subscriptions/message-created.ts';
+import './types/webhook.ts';
+import './types/webhook-delivery.ts';
+import './mutations/inboxes.ts';
+import './mutations/agents.ts';
+import './mutations/contacts.ts';
+import './mutations/conversations.ts';
+import './mutations/messages.ts';
+import './mutations/webhooks.ts';
+import './subscriptions/events.ts';
+import './subscriptions/messages.ts';
+import './subscriptions/conversations.ts';
+import './subscriptions/contacts.ts';
 
 export const schema = builder.toSchema();
 

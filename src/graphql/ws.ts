@@ -2,8 +2,8 @@
  * GraphQL over WebSocket (the graphql-ws protocol) on `/graphql`, running on
  * Yoga's envelop so that every transport shares one schema, context and
  * error masking. The token comes in the `connection_init` payload
- * (`{"api_access_token": "..."}` or `{"accessToken": "..."}`); an unknown
- * token closes the socket with 4403 Forbidden.
+ * (`{"api_access_token": "..."}`, or a contact's credentials, see
+ * graphqlCredentials); unknown credentials close the socket with 4403 Forbidden.
  */
 import type { ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -12,7 +12,8 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import type { Authenticator } from '../auth.ts';
 import type { Context } from '../context.ts';
 import { DomainError } from '../errors.ts';
-import { graphqlToken } from './yoga.ts';
+import { principalOf } from '../context.ts';
+import { graphqlCredentials } from './yoga.ts';
 
 type EnvelopedRoot = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
 
@@ -24,9 +25,9 @@ export function bindGraphqlWs(
   return useServer(
     {
       onConnect: async (ctx) => {
-        const token = graphqlToken(undefined, ctx.connectionParams);
-        if (token === undefined) return true;
-        return authenticator.principalFor(token).then(
+        const credentials = graphqlCredentials(undefined, ctx.connectionParams);
+        if (credentials === undefined) return true;
+        return principalOf(authenticator, credentials).then(
           () => true,
           (error: unknown) => (error instanceof DomainError ? false : Promise.reject(error)),
         );

@@ -4,7 +4,7 @@
  * is masked.
  */
 import { createYoga, createGraphQLError, maskError as defaultMaskError, type YogaServerInstance } from 'graphql-yoga';
-import { createContext, type Context } from '../context.ts';
+import { createContext, type Context, type Credentials } from '../context.ts';
 import type { Authenticator } from '../auth.ts';
 import type { PrismaClient } from '../db.ts';
 import { DomainError } from '../errors.ts';
@@ -19,16 +19,35 @@ export interface GraphqlDeps {
   authenticator: Authenticator;
 }
 
-/** The caller's token: `Authorization: Bearer`, the `api_access_token` header, or graphql-ws connection params. */
-export function graphqlToken(
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/**
+ * What the caller presented. Agents and bots: `Authorization: Bearer <token>`
+ * or `api_access_token` (headers), `api_access_token`/`accessToken` (graphql-ws
+ * payload). Contacts: `X-Inbox-Identifier` + `X-Contact-Identifier` (the
+ * contact's `source_id`) or `X-Pubsub-Token` (headers), `inboxIdentifier` +
+ * `contactIdentifier` or `pubsubToken` (graphql-ws payload).
+ */
+export function graphqlCredentials(
   headers: { get(name: string): string | null } | undefined,
   connectionParams?: Record<string, unknown>,
-): string | undefined {
-  const fromParams = connectionParams?.api_access_token ?? connectionParams?.accessToken;
-  if (typeof fromParams === 'string') return fromParams;
-  const authorization = headers?.get('authorization');
-  if (authorization?.toLowerCase().startsWith('bearer ')) return authorization.slice(7).trim();
-  return headers?.get('api_access_token') ?? headers?.get('api-access-token') ?? undefined;
+): Credentials {
+  const params = connectionParams ?? {};
+  const header = (name: string) => text(headers?.get(name));
+  const authorization = header('authorization');
+  const token =
+    text(params.api_access_token) ??
+    text(params.accessToken) ??
+    (authorization?.toLowerCase().startsWith('bearer ') ? authorization.slice(7).trim() : undefined) ??
+    header('api_access_token') ??
+    header('api-access-token');
+  if (token !== undefined) return { token };
+  const pubsubToken = text(params.pubsubToken) ?? header('x-pubsub-token');
+  if (pubsubToken !== undefined) return { contact: { pubsubToken } };
+  const inboxIdentifier = text(params.inboxIdentifier) ?? header('x-inbox-identifier');
+  const sourceId = text(params.contactIdentifier) ?? header('x-contact-identifier');
+  if (inboxIdentifier !== undefined && sourceId !== undefined) return { contact: { inboxIdentifier, sourceId } };
+  return undefined;
 }
 
 export function createGraphqlServer(deps: GraphqlDeps): YogaServerInstance<Record<string, unknown>, Context> {
@@ -39,7 +58,7 @@ export function createGraphqlServer(deps: GraphqlDeps): YogaServerInstance<Recor
     logging: false,
     context: async (initial) => {
       const connectionParams = (initial as { connectionParams?: Record<string, unknown> }).connectionParams;
-      return createContext(deps, graphqlToken(initial.request?.headers, connectionParams));
+      return createContext(deps, graphqlCredentials(initial.request?.headers, connectionParams));
     },
     maskedErrors: {
       maskError(error, message, isDev) {

@@ -5,10 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountNameDocument, MessageCreatedDocument } from '../generated/graphql.ts';
 import { connectGraphqlWs, untilLive } from '../support/graphql-ws.ts';
-import { client } from '../support/http.ts';
 import { accountPath, adminApi, createAgent, addInboxMember, seedConversation } from '../support/seed.ts';
 import { startServer, type TestServer } from '../support/server.ts';
-import { print } from 'graphql';
+import { globalId, graphql, success } from '../support/graphql.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -18,12 +17,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function graphqlPost(token: string | null, query: string, variables: Record<string, unknown>) {
-  return client(server.url, null).post('/graphql', { query, variables }, {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
-}
-
 describe('GraphQL over HTTP', () => {
   it('serves GraphiQL to a browser', async () => {
     const reply = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
@@ -32,25 +25,30 @@ describe('GraphQL over HTTP', () => {
   });
 
   it('answers an account query for a member', async () => {
-    const reply = await graphqlPost(server.adminToken, print(AccountNameDocument), { id: server.accountId });
+    const reply = await graphql(server, server.adminToken, AccountNameDocument, { id: globalId('Account', server.accountId) });
     expect(reply.status).toBe(200);
-    expect(reply.body.data.account).toMatchObject({ databaseId: server.accountId, name: 'Snypto' });
+    expect(success(reply.data?.account)).toMatchObject({ databaseId: server.accountId, name: 'Snypto' });
   });
 
-  it('refuses an anonymous caller with a typed error', async () => {
-    const reply = await graphqlPost(null, print(AccountNameDocument), { id: server.accountId });
-    expect(reply.body.data).toBeNull();
-    expect(reply.body.errors[0].message).toMatch(/not authorized/i);
+  it('refuses an anonymous caller with UNAUTHENTICATED', async () => {
+    const reply = await graphql(server, null, AccountNameDocument, { id: globalId('Account', server.accountId) });
+    expect(reply.data).toBeNull();
+    expect(reply.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 
-  it('refuses another account with the documented code', async () => {
-    const reply = await graphqlPost(server.adminToken, print(AccountNameDocument), { id: 999_999 });
-    expect(reply.body.errors[0].extensions.code).toBe('NOT_FOUND');
+  it('answers another account with a typed NotFoundError', async () => {
+    const reply = await graphql(server, server.adminToken, AccountNameDocument, { id: globalId('Account', 999_999) });
+    expect(reply.data?.account).toEqual({ __typename: 'NotFoundError', message: 'Account not found', code: 'NOT_FOUND' });
+  });
+
+  it('answers a malformed id with a typed ValidationError', async () => {
+    const reply = await graphql(server, server.adminToken, AccountNameDocument, { id: 'not-a-global-id' });
+    expect(reply.data?.account).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION_FAILED' });
   });
 
   it('refuses an unknown token', async () => {
-    const reply = await graphqlPost('not-a-real-token-123', print(AccountNameDocument), { id: server.accountId });
-    expect(reply.body.errors[0]).toMatchObject({ message: 'Invalid Access Token', extensions: { code: 'INVALID_TOKEN' } });
+    const reply = await graphql(server, 'not-a-real-token-123', AccountNameDocument, { id: globalId('Account', server.accountId) });
+    expect(reply.errors?.[0]).toMatchObject({ message: 'Invalid Access Token', extensions: { code: 'INVALID_TOKEN' } });
   });
 });
 
@@ -65,9 +63,9 @@ describe('messageCreated over graphql-ws', () => {
     const ws = connectGraphqlWs(server.wsUrl, { api_access_token: server.adminToken });
     try {
       await ws.connected;
+      const row = await server.app.database.prisma.conversation.findUniqueOrThrow({ where: { uuid: conversation.uuid } });
       const subscription = ws.subscribe(MessageCreatedDocument, {
-        accountId: server.accountId,
-        conversationDisplayId: conversation.id,
+        scope: { conversationId: globalId('Conversation', row.id) },
       });
       await untilLive(subscription, () => postIncoming(conversation.id, 'probe'), isProbe);
       const created = await adminApi(server).post(accountPath(server, `/conversations/${conversation.id}/messages`), {
@@ -96,7 +94,7 @@ describe('messageCreated over graphql-ws', () => {
     const ws = connectGraphqlWs(server.wsUrl, { api_access_token: agent.token });
     try {
       await ws.connected;
-      const subscription = ws.subscribe(MessageCreatedDocument, { accountId: server.accountId });
+      const subscription = ws.subscribe(MessageCreatedDocument, { scope: { accountId: globalId('Account', server.accountId) } });
       await untilLive(subscription, () => postIncoming(visible.conversation.id, 'probe'), isProbe);
       await adminApi(server).post(accountPath(server, `/conversations/${hidden.conversation.id}/messages`), {
         content: 'not for the agent',
@@ -125,7 +123,7 @@ describe('messageCreated over graphql-ws', () => {
     const ws = connectGraphqlWs(server.wsUrl, { api_access_token: server.adminToken });
     try {
       await ws.connected;
-      const subscription = ws.subscribe(MessageCreatedDocument, { accountId: 424242 });
+      const subscription = ws.subscribe(MessageCreatedDocument, { scope: { accountId: globalId('Account', 424242) } });
       const result = await subscription.next();
       expect(result.errors?.[0]?.message).toBe('Account not found');
     } finally {

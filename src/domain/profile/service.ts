@@ -2,6 +2,7 @@
  * The access-token owner's own profile.
  */
 import type { PrismaClient } from '../../db.ts';
+import { secureToken } from '../tokens.ts';
 import type { ProfileView } from './presenter.ts';
 
 export class ProfileService {
@@ -16,5 +17,11 @@ export class ProfileService {
         accountUsers: { include: { account: true }, orderBy: { id: 'asc' } },
       },
     });
+  }
+
+  /** Replaces the user's access token (`POST /profile/reset_access_token`). */
+  async resetAccessToken(userId: number): Promise<void> {
+    const token = secureToken();
+    await this.db.accessToken.upsert({ where: { userId }, update: { token }, create: { userId, token } });
   }
 }

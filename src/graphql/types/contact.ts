@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 
 export const ContactType = builder.prismaNode('Contact', {
   id: { field: 'id' },
+  authScopes: (contact, context) => context.access.canSeeContact(contact),
   fields: (t) => ({
     databaseId: t.exposeInt('id'),
     name: t.exposeString('name'),

@@ -6,6 +6,7 @@ import { ConversationPriorityEnum, ConversationStatusEnum } from './enums.ts';
 
 export const ConversationType = builder.prismaNode('Conversation', {
   id: { field: 'id' },
+  authScopes: (conversation, context) => context.access.canSeeConversation(conversation),
   fields: (t) => ({
     displayId: t.exposeInt('displayId', { description: 'The per-account number the REST API uses as id.' }),
     uuid: t.exposeString('uuid'),

@@ -5,6 +5,7 @@ import { builder } from '../builder.ts';
 
 export const InboxType = builder.prismaNode('Inbox', {
   id: { field: 'id' },
+  authScopes: (inbox, context) => context.access.canSeeInbox(inbox.accountId, inbox.id),
   fields: (t) => ({
     databaseId: t.exposeInt('id'),
     name: t.exposeString('name'),

@@ -6,6 +6,7 @@ import { MessageContentTypeEnum, MessageStatusEnum, MessageTypeEnum } from './en
 
 export const MessageType = builder.prismaNode('Message', {
   id: { field: 'id' },
+  authScopes: (message, context) => context.access.canSeeMessage(message),
   fields: (t) => ({
     databaseId: t.exposeInt('id'),
     content: t.exposeString('content', { nullable: true }),

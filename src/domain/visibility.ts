@@ -1,0 +1,128 @@
+/**
+ * What the caller may see (spec/API.md §1.2 and spec/EVENTS.md §2.5), asked
+ * once per object and answered from a per-request cache: administrators and
+ * agent bots see every inbox of their account, agents the inboxes they are
+ * members of, a contact only their own contact, their own conversations in
+ * their inbox and the non-private messages in them. Nobody sees another
+ * account. GraphQL types, node loading and subscriptions all ask here.
+ */
+import DataLoader from 'dataloader';
+import type { Principal } from '../auth.ts';
+import type { PrismaClient } from '../db.ts';
+import { DomainError } from '../errors.ts';
+import type { AnyDomainEvent } from '../events/catalogue.ts';
+import type { AccountActor } from './actor.ts';
+
+/** Every inbox of the account, the ids of some, or none (not a member). */
+type InboxScope = 'all' | ReadonlySet<number> | null;
+
+export class Visibility {
+  private readonly scopes = new Map<number, Promise<InboxScope>>();
+  private readonly conversationSessions: DataLoader<number, number | null>;
+
+  constructor(
+    private readonly db: PrismaClient,
+    readonly viewer: Principal | null,
+    private readonly actorIn: (accountId: number) => Promise<AccountActor>,
+  ) {
+    this.conversationSessions = new DataLoader(async (ids) => {
+      const rows = await db.conversation.findMany({
+        where: { id: { in: [...ids] } },
+        select: { id: true, contactInboxId: true },
+      });
+      const byId = new Map(rows.map((r) => [r.id, r.contactInboxId]));
+      return ids.map((id) => byId.get(id) ?? null);
+    });
+  }
+
+  /** Forgets cached memberships of an account (after its members or roles changed). */
+  forget(accountId: number): void {
+    this.scopes.delete(accountId);
+  }
+
+  /** The inboxes of `accountId` a user or agent bot may see. */
+  private inboxScope(accountId: number): Promise<InboxScope> {
+    let scope = this.scopes.get(accountId);
+    if (!scope) {
+      scope = this.loadInboxScope(accountId);
+      this.scopes.set(accountId, scope);
+    }
+    return scope;
+  }
+
+  private async loadInboxScope(accountId: number): Promise<InboxScope> {
+    const viewer = this.viewer;
+    if (!viewer || (viewer.kind !== 'user' && viewer.kind !== 'agentBot')) return null;
+    const actor = await this.actorIn(accountId).catch((error: unknown) =>
+      error instanceof DomainError ? null : Promise.reject(error),
+    );
+    if (!actor) return null;
+    if (actor.kind === 'agentBot' || actor.role === 'administrator') return 'all';
+    const rows = await this.db.inboxMember.findMany({
+      where: { userId: actor.userId, inbox: { accountId } },
+      select: { inboxId: true },
+    });
+    return new Set(rows.map((r) => r.inboxId));
+  }
+
+  /** A user or agent bot acting in this account (not a contact). */
+  async isStaffOf(accountId: number): Promise<boolean> {
+    return (await this.inboxScope(accountId)) !== null;
+  }
+
+  async canSeeInbox(accountId: number, inboxId: number): Promise<boolean> {
+    if (this.viewer?.kind === 'contact') return this.viewer.accountId === accountId && this.viewer.inboxId === inboxId;
+    const scope = await this.inboxScope(accountId);
+    return scope === 'all' || (scope !== null && scope.has(inboxId));
+  }
+
+  async canSeeContact(contact: { accountId: number; id: number }): Promise<boolean> {
+    if (this.viewer?.kind === 'contact') return this.viewer.contactId === contact.id;
+    return this.isStaffOf(contact.accountId);
+  }
+
+  async canSeeConversation(conversation: { accountId: number; inboxId: number; contactInboxId: number }): Promise<boolean> {
+    if (this.viewer?.kind === 'contact') return this.viewer.contactInboxId === conversation.contactInboxId;
+    return this.canSeeInbox(conversation.accountId, conversation.inboxId);
+  }
+
+  async canSeeMessage(message: {
+    accountId: number;
+    inboxId: number;
+    conversationId: number;
+    private: boolean;
+  }): Promise<boolean> {
+    if (this.viewer?.kind === 'contact')
+      return !message.private && (await this.isOwnConversation(message.conversationId));
+    return this.canSeeInbox(message.accountId, message.inboxId);
+  }
+
+  /** Whether a contact viewer's session owns this conversation. */
+  private async isOwnConversation(conversationId: number): Promise<boolean> {
+    if (this.viewer?.kind !== 'contact') return false;
+    return (await this.conversationSessions.load(conversationId)) === this.viewer.contactInboxId;
+  }
+
+  /**
+   * Whether the caller may hear of this event at all (spec/EVENTS.md §2.5):
+   * inbox-scoped events reach who can see the inbox; a contact hears only of
+   * their own conversations, never of private notes or private typing.
+   */
+  async canHear(event: AnyDomainEvent): Promise<boolean> {
+    const data = event.data as {
+      inboxId?: number;
+      conversationId?: number;
+      contactId?: number;
+      private?: boolean;
+      isPrivate?: boolean;
+    };
+    if (this.viewer?.kind === 'contact') {
+      if (this.viewer.accountId !== event.accountId) return false;
+      if (data.private || data.isPrivate) return false;
+      if (data.conversationId !== undefined) return this.isOwnConversation(data.conversationId);
+      return data.contactId === this.viewer.contactId;
+    }
+    if (data.inboxId !== undefined) return this.canSeeInbox(event.accountId, data.inboxId);
+    return this.isStaffOf(event.accountId);
+  }
+}

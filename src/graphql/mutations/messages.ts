@@ -1,0 +1,6 @@
+/**
+ * Mutations on messages; each one is a thin call into its domain service.
+ */
+import { builder } from '../builder.ts';
+
+void builder;

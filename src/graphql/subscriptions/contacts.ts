@@ -1,0 +1,6 @@
+/**
+ * Subscriptions to contacts events (see events.ts for scopes and recipients).
+ */
+import { builder } from '../builder.ts';
+
+void builder;

@@ -1,0 +1,89 @@
+/**
+ * The events a subscriber hears. Every subscription field asks here: the
+ * caller names a scope (an account, an inbox or a conversation; a contact is
+ * always scoped to their own session), and hears the events of the given
+ * names in that scope that spec/EVENTS.md §2.5 lets them hear. Events carry
+ * ids only; each subscription re-loads its object with the subscriber's
+ * selection, and the object type's own check runs again on it.
+ */
+import { filter, pipe } from 'graphql-yoga';
+import type { Context } from '../../context.ts';
+import { NotFoundError } from '../../errors.ts';
+import type { AnyDomainEvent, EventName } from '../../events/catalogue.ts';
+import { builder } from '../builder.ts';
+import { actorInAccount, databaseIdOf, locate } from '../ids.ts';
+
+/** Events after which what the subscriber may see in the account has to be looked up again. */
+const MEMBERSHIP_EVENTS: ReadonlySet<EventName> = new Set<EventName>([
+  'inbox.members_changed',
+  'inbox.deleted',
+  'agent.updated',
+  'agent.removed',
+]);
+
+export interface EventScope {
+  accountId: number;
+  inboxId?: number;
+  conversationId?: number;
+}
+
+export const EventScopeInput = builder.inputType('EventScope', {
+  description: 'Where to listen: exactly one of an account, an inbox or a conversation. Contacts may omit it.',
+  fields: (t) => ({
+    accountId: t.id({ required: false }),
+    inboxId: t.id({ required: false }),
+    conversationId: t.id({ required: false }),
+  }),
+});
+
+/** Checks the scope a subscriber asked for and returns it with its account. */
+export async function resolveEventScope(
+  context: Context,
+  scope: { accountId?: string | number | null; inboxId?: string | number | null; conversationId?: string | number | null } | null | undefined,
+): Promise<EventScope> {
+  const principal = context.principal;
+  if (principal?.kind === 'contact') {
+    const conversationId =
+      scope?.conversationId == null ? undefined : databaseIdOf('Conversation', scope.conversationId, 'conversationId');
+    return { accountId: principal.accountId, inboxId: principal.inboxId, conversationId };
+  }
+  if (scope?.conversationId != null) {
+    const { id, record } = await locate(context, 'Conversation', scope.conversationId, 'conversationId');
+    const conversation = await context.db.conversation.findUniqueOrThrow({ where: { id } });
+    if (!(await context.access.canSeeConversation(conversation))) throw new NotFoundError('Conversation');
+    return { accountId: record.accountId, conversationId: id };
+  }
+  if (scope?.inboxId != null) {
+    const { id, record } = await locate(context, 'Inbox', scope.inboxId, 'inboxId');
+    if (!(await context.access.canSeeInbox(record.accountId, id))) throw new NotFoundError('Inbox');
+    return { accountId: record.accountId, inboxId: id };
+  }
+  if (scope?.accountId != null) {
+    const accountId = databaseIdOf('Account', scope.accountId, 'accountId');
+    await actorInAccount(context, accountId);
+    return { accountId };
+  }
+  throw new NotFoundError('Account');
+}
+
+/** The events named `names` in `scope` that the caller may hear, as they are committed. */
+export function hear<N extends EventName>(
+  context: Context,
+  scope: EventScope,
+  names: readonly N[],
+): AsyncIterable<Extract<AnyDomainEvent, { name: N }>> {
+  const wanted = new Set<EventName>(names);
+  const inScope = (event: AnyDomainEvent) => {
+    const data = event.data as { inboxId?: number; conversationId?: number };
+    if (scope.inboxId !== undefined && data.inboxId !== scope.inboxId) return false;
+    if (scope.conversationId !== undefined && data.conversationId !== scope.conversationId) return false;
+    return true;
+  };
+  const heard = async (event: AnyDomainEvent) => {
+    if (MEMBERSHIP_EVENTS.has(event.name)) context.forget(event.accountId);
+    return wanted.has(event.name) && inScope(event) && (await context.access.canHear(event));
+  };
+  return pipe(context.pubsub.subscribe('account:events', scope.accountId), filter(heard)) as AsyncIterable<
+    Extract<AnyDomainEvent, { name: N }>
+  >;
+}

@@ -1,0 +1,6 @@
+/**
+ * ContactInbox: a contact's session in one inbox (source_id, pubsub_token).
+ */
+import { builder } from '../builder.ts';
+
+void builder;

@@ -1,0 +1,6 @@
+/**
+ * WebhookDelivery: one attempt log row of a webhook delivery (administrators only).
+ */
+import { builder } from '../builder.ts';
+
+void builder;
