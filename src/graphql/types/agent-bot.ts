@@ -1,6 +1,24 @@
 /**
- * AgentBot: an automated sender/assignee connected to inboxes.
+ * AgentBot: an automated participant. It can send messages and be assigned
+ * conversations in the inboxes it is connected to.
  */
 import { builder } from '../builder.ts';
 
-void builder;
+export const AgentBotType = builder.prismaNode('AgentBot', {
+  id: { field: 'id' },
+  authScopes: async (bot, context) => {
+    if (context.principal?.kind === 'contact') return true;
+    if (bot.accountId !== null) return context.access.isStaffOf(bot.accountId);
+    return context.principal !== null;
+  },
+  fields: (t) => ({
+    databaseId: t.exposeInt('id'),
+    name: t.exposeString('name'),
+    description: t.exposeString('description', { nullable: true }),
+    avatarUrl: t.exposeString('avatarUrl', { nullable: true }),
+    botType: t.exposeString('botType', { authScopes: { staff: true } }),
+    outgoingUrl: t.exposeString('outgoingUrl', { nullable: true, authScopes: { staff: true } }),
+    systemBot: t.boolean({ description: 'A global bot, not owned by an account.', resolve: (bot) => bot.accountId === null }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
