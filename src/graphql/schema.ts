@@ -10,6 +10,7 @@ import './types/account.ts';
 import './types/profile.ts';
 import './types/agent.ts';
 import './types/agent-bot.ts';
+import './types/team.ts';
 import './types/inbox.ts';
 import './types/contact.ts';
 import './types/contact-inbox.ts';
