@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import qs from 'qs';
 import { WebSocketServer } from 'ws';
 import { Authenticator } from './auth.ts';
@@ -14,7 +14,7 @@ import { bootstrap, type BootstrapResult } from './domain/accounts/bootstrap.ts'
 import { Outbox } from './events/outbox.ts';
 import { createSnyptoPubSub, publishToGraphql } from './graphql/pubsub.ts';
 import { bindGraphqlWs } from './graphql/ws.ts';
-import { createGraphqlServer } from './graphql/yoga.ts';
+import { createGraphqlServer, GRAPHQL_SSE_PATH } from './graphql/yoga.ts';
 import { mountRoutes } from './rest/adapter.ts';
 import { routeTable } from './rest/table.ts';
 import { createServices } from './services.ts';
@@ -76,17 +76,17 @@ export async function createApp(config: Config): Promise<App> {
   http.setNotFoundHandler((_request, reply) => reply.code(404).send({ status: 404, error: 'Not Found' }));
 
   http.get('/health', async () => ({ status: 'ok' }));
-  http.route({
-    url: '/graphql',
-    method: ['GET', 'POST', 'OPTIONS'],
-    handler: async (request, reply) => {
+  const toYoga = {
+    handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const response = await yoga.handleNodeRequestAndResponse(request, reply, {});
       response.headers.forEach((value, key) => reply.header(key, value));
       reply.status(response.status);
       reply.send(response.body);
       return reply;
     },
-  });
+  };
+  http.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], ...toYoga });
+  http.route({ url: GRAPHQL_SSE_PATH, method: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'], ...toYoga });
   mountRoutes(http, routeTable, { authenticator, services });
 
   const graphqlWs = new WebSocketServer({ noServer: true });

@@ -6,6 +6,7 @@
 import DataLoader from 'dataloader';
 import { authFailure, type Authenticator, type ContactCredentials, type Principal } from './auth.ts';
 import type { PrismaClient } from './db.ts';
+import { DomainError } from './errors.ts';
 import type { AccountActor } from './domain/actor.ts';
 import { Visibility } from './domain/visibility.ts';
 import type { Services } from './services.ts';
@@ -15,8 +16,14 @@ import type { SnyptoPubSub } from './graphql/pubsub.ts';
 export type Credentials = { token: string } | { contact: ContactCredentials } | undefined;
 
 export interface Context {
-  /** Who is calling; null for an anonymous caller. */
+  /** Who is calling; null for an anonymous caller or one whose credentials were refused. */
   principal: Principal | null;
+  /**
+   * Why the presented credentials were refused (an unknown token, say). The
+   * context is still built, so that every transport reports the refusal as
+   * a GraphQL error of the fields that need a caller.
+   */
+  credentialsError: DomainError | null;
   db: PrismaClient;
   services: Services;
   pubsub: SnyptoPubSub;
@@ -49,11 +56,18 @@ export async function principalOf(authenticator: Authenticator, credentials: Cre
 
 /** Builds the Context for a caller presenting `credentials`. */
 export async function createContext(deps: ContextDeps, credentials: Credentials): Promise<Context> {
-  const principal = await principalOf(deps.authenticator, credentials);
+  let principal: Principal | null = null;
+  let credentialsError: DomainError | null = null;
+  try {
+    principal = await principalOf(deps.authenticator, credentials);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    credentialsError = error;
+  }
   const actors = new Map<number, Promise<AccountActor>>();
   const loaders = new Map<string, DataLoader<unknown, unknown>>();
   const actorIn = (accountId: number): Promise<AccountActor> => {
-    if (!principal) return Promise.reject(authFailure('missing_credentials'));
+    if (!principal) return Promise.reject(credentialsError ?? authFailure('missing_credentials'));
     let actor = actors.get(accountId);
     if (!actor) {
       actor = deps.authenticator.actorIn(principal, accountId);
@@ -64,6 +78,7 @@ export async function createContext(deps: ContextDeps, credentials: Credentials)
   const access = new Visibility(deps.db, principal, actorIn);
   return {
     principal,
+    credentialsError,
     db: deps.db,
     services: deps.services,
     pubsub: deps.pubsub,

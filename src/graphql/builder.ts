@@ -54,6 +54,8 @@ export const builder = new SchemaBuilder<{
   },
   scopeAuth: {
     runScopesOnType: true,
+    // Check a subscription's scopes when it starts, not only on each event.
+    authorizeOnSubscribe: true,
     authScopes: (context) => {
       const kind = context.principal?.kind;
       return {
@@ -64,7 +66,7 @@ export const builder = new SchemaBuilder<{
       };
     },
     unauthorizedError: (_parent, context) => {
-      if (!context.principal) return authFailure('missing_credentials');
+      if (!context.principal) return context.credentialsError ?? authFailure('missing_credentials');
       if (context.principal.kind === 'agentBot') return new ForbiddenError(AUTH_MESSAGES.bot_not_allowed);
       return new ForbiddenError();
     },

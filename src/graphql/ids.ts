@@ -6,7 +6,8 @@
  */
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import type { AccountActor } from '../domain/actor.ts';
-import { DomainError, NotFoundError, ValidationError } from '../errors.ts';
+import { AuthError } from '../auth.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import type { Context } from '../context.ts';
 
 /** The database id inside `globalId`, which must name a `typename`. */
@@ -35,7 +36,9 @@ export async function actorInAccount(context: Context, accountId: number, resour
   try {
     return await context.actorIn(accountId);
   } catch (error) {
-    if (error instanceof DomainError && error.code !== 'UNAUTHENTICATED') throw new NotFoundError(resource);
+    // Bad credentials stay what they are; being outside the account looks like absence.
+    const outside = error instanceof AuthError && !['missing_credentials', 'invalid_token'].includes(error.reason);
+    if (outside || error instanceof NotFoundError) throw new NotFoundError(resource);
     throw error;
   }
 }

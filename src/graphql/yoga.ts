@@ -3,14 +3,20 @@
  * become GraphQL errors with a stable `extensions.code`; anything unexpected
  * is masked.
  */
+import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { createYoga, createGraphQLError, maskError as defaultMaskError, type YogaServerInstance } from 'graphql-yoga';
-import { createContext, type Context, type Credentials } from '../context.ts';
+import { randomUUID } from 'node:crypto';
+import type { Request as SseRequest, Response as SseResponse } from 'graphql-sse';
+import { createContext, principalOf, type Context, type Credentials } from '../context.ts';
 import type { Authenticator } from '../auth.ts';
 import type { PrismaClient } from '../db.ts';
 import { DomainError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import type { SnyptoPubSub } from './pubsub.ts';
+import { armor } from './limits.ts';
 import { schema } from './schema.ts';
+
+export const GRAPHQL_SSE_PATH = '/graphql/stream';
 
 export interface GraphqlDeps {
   db: PrismaClient;
@@ -50,12 +56,42 @@ export function graphqlCredentials(
   return undefined;
 }
 
+/**
+ * graphql-sse's `authenticate` hook: refuses unknown credentials with 401 and
+ * the GraphQL error in the body (the protocol's client shows the status),
+ * otherwise hands out the event-stream token as the library does by default.
+ */
+function refuseBadCredentials(authenticator: Authenticator) {
+  return async (request: SseRequest<unknown, unknown>): Promise<string | SseResponse> => {
+    const credentials = graphqlCredentials({ get: (name) => request.headers.get(name) ?? null });
+    if (credentials !== undefined) {
+      const refusal = await principalOf(authenticator, credentials).then(
+        () => null,
+        (error: unknown) => (error instanceof DomainError ? error : Promise.reject(error)),
+      );
+      if (refusal)
+        return [
+          JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] }),
+          { status: 401, statusText: 'Unauthorized', headers: { 'content-type': 'application/json; charset=utf-8' } },
+        ];
+    }
+    return (
+      request.headers.get('x-graphql-event-stream-token') ??
+      new URL(request.url, 'http://localhost').searchParams.get('token') ??
+      randomUUID()
+    );
+  };
+}
+
 export function createGraphqlServer(deps: GraphqlDeps): YogaServerInstance<Record<string, unknown>, Context> {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     logging: false,
+    // `/graphql/stream`: the graphql-sse protocol (single and distinct connection modes).
+    // `/graphql` itself answers `Accept: text/event-stream` with Yoga's own GraphQL over SSE.
+    plugins: [useGraphQLSSE({ endpoint: GRAPHQL_SSE_PATH, authenticate: refuseBadCredentials(deps.authenticator) }), armor()],
     context: async (initial) => {
       const connectionParams = (initial as { connectionParams?: Record<string, unknown> }).connectionParams;
       return createContext(deps, graphqlCredentials(initial.request?.headers, connectionParams));

@@ -6,16 +6,9 @@ import { print, type ExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import WebSocket from 'ws';
+import { queuedSubscription, type Subscription } from './subscription-queue.ts';
 
-export interface Subscription<T> {
-  /** The next result, waiting up to `timeoutMs`. */
-  next(timeoutMs?: number): Promise<ExecutionResult<T>>;
-  /** The next result that satisfies `predicate`; others are dropped. */
-  nextMatching(predicate: (result: ExecutionResult<T>) => boolean, timeoutMs?: number): Promise<ExecutionResult<T>>;
-  /** Waits `ms` and fails if a result satisfying `predicate` (default: any) arrived. */
-  expectNothing(ms: number, predicate?: (result: ExecutionResult<T>) => boolean): Promise<void>;
-  unsubscribe(): void;
-}
+export type { Subscription };
 
 export interface WsClient {
   client: Client;
@@ -54,47 +47,13 @@ export function connectGraphqlWs(wsUrl: string, connectionParams: Record<string,
     connected,
     closed,
     subscribe<T, V extends Record<string, unknown>>(document: TypedDocumentNode<T, V>, variables: V): Subscription<T> {
-      const results: ExecutionResult<T>[] = [];
-      const waiters: ((result: ExecutionResult<T>) => void)[] = [];
-      const push = (result: ExecutionResult<T>) => {
-        const waiter = waiters.shift();
-        if (waiter) waiter(result);
-        else results.push(result);
-      };
-      const unsubscribe = client.subscribe<T>(
-        { query: print(document), variables },
-        {
-          next: (result) => push(result as ExecutionResult<T>),
-          error: (error) => push({ errors: [{ message: String((error as Error).message ?? error) }] } as never),
-          complete: () => undefined,
-        },
+      return queuedSubscription<T>((sink) =>
+        client.subscribe<T>({ query: print(document), variables }, {
+          next: (result) => sink.next(result as ExecutionResult<T>),
+          error: sink.error,
+          complete: sink.complete,
+        }),
       );
-      return {
-        next(timeoutMs = 10_000) {
-          const ready = results.shift();
-          if (ready) return Promise.resolve(ready);
-          return new Promise<ExecutionResult<T>>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`no subscription result within ${timeoutMs} ms`)), timeoutMs);
-            waiters.push((result) => {
-              clearTimeout(timer);
-              resolve(result);
-            });
-          });
-        },
-        async nextMatching(predicate, timeoutMs = 10_000) {
-          const deadline = Date.now() + timeoutMs;
-          for (;;) {
-            const result = await this.next(Math.max(1, deadline - Date.now()));
-            if (predicate(result)) return result;
-          }
-        },
-        async expectNothing(ms, predicate = () => true) {
-          await new Promise((resolve) => setTimeout(resolve, ms));
-          const unexpected = results.find(predicate);
-          if (unexpected) throw new Error(`unexpected result: ${JSON.stringify(unexpected)}`);
-        },
-        unsubscribe,
-      };
     },
     dispose: () => client.dispose() as Promise<void>,
   };
