@@ -11,21 +11,35 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 export const QUERY_LIMITS = {
   /** Nesting depth: account → conversations → edges → node → lastMessage → sender → … is about 8. */
   maxDepth: 12,
-  /** Aliases per operation. */
+  /** Aliases per operation (`__typename` aliases are free). */
   maxAliases: 15,
   /** Lexical tokens per document: the largest test operation is a few hundred. */
   maxTokens: 3000,
-  /** Static cost (objects 2, scalars 1, ×1.5 per level of depth): a conversation list with messages and senders is about 13 000. */
-  maxCost: 50_000,
+  /**
+   * Estimated size of the answer: objects 2, scalars 1, multiplied by the
+   * `first`/`last` of each connection. 25 conversations with their last 20
+   * messages and senders is about 6 000; 100 conversations × 100 messages is
+   * refused.
+   */
+  maxCost: 25_000,
   maxDirectives: 50,
 } as const;
 
 export const armor = () =>
   EnvelopArmorPlugin({
-    maxDepth: { n: QUERY_LIMITS.maxDepth, ignoreIntrospection: true, exposeLimits: true },
+    // Inline fragments (`... on AccountSuccess`) add no depth and no cost of their own.
+    maxDepth: { n: QUERY_LIMITS.maxDepth, ignoreIntrospection: true, flattenFragments: true, exposeLimits: true },
     maxAliases: { n: QUERY_LIMITS.maxAliases, exposeLimits: true },
     maxTokens: { n: QUERY_LIMITS.maxTokens, exposeLimits: true },
-    costLimit: { maxCost: QUERY_LIMITS.maxCost, ignoreIntrospection: true, exposeLimits: true },
+    costLimit: {
+      maxCost: QUERY_LIMITS.maxCost,
+      objectCost: 2,
+      scalarCost: 1,
+      depthCostFactor: 1,
+      flattenFragments: true,
+      ignoreIntrospection: true,
+      exposeLimits: true,
+    },
     maxDirectives: { n: QUERY_LIMITS.maxDirectives, exposeLimits: true },
     // GraphiQL needs no suggestions; they would spell out the schema to anyone guessing.
     blockFieldSuggestion: { enabled: true },

@@ -5,7 +5,7 @@
  * (`{"api_access_token": "..."}`, or a contact's credentials, see
  * graphqlCredentials); unknown credentials close the socket with 4403 Forbidden.
  */
-import type { ExecutionArgs } from 'graphql';
+import type { ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocketServer } from 'ws';
 import type { YogaServerInstance } from 'graphql-yoga';
@@ -42,16 +42,25 @@ export function bindGraphqlWs(
           params,
           connectionParams: ctx.connectionParams,
         });
-        const args: ExecutionArgs = {
-          schema,
-          operationName: params.operationName,
-          document: parse(params.query),
-          variableValues: params.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
-        return errors.length ? errors : args;
+        // Syntax errors and graphql-armor's refusals are thrown by parse/validate: they are the client's errors.
+        try {
+          const document = parse(params.query);
+          const errors = validate(schema, document);
+          if (errors.length) return errors;
+          const args: ExecutionArgs = {
+            schema,
+            operationName: params.operationName,
+            document,
+            variableValues: params.variables,
+            contextValue: await contextFactory(),
+            rootValue: { execute, subscribe },
+          };
+          return args;
+        } catch (error) {
+          // By name: graphql-armor may throw the CommonJS copy of graphql's GraphQLError class.
+          if (error instanceof Error && error.name === 'GraphQLError') return [error as GraphQLError];
+          throw error;
+        }
       },
     },
     wss,

@@ -1,0 +1,199 @@
+/**
+ * GraphQL benchmark (run on demand: `npm run bench:graphql`).
+ *
+ * Serves Snypto in its own process, seeds an inbox with conversations (each
+ * with a contact, an assignee and messages) through the REST API, then
+ * drives the conversation list with last message, contact and assignee
+ * (25 per page) with 50 concurrent clients (autocannon), on PGlite and, when
+ * DATABASE_URL is set, on a throw-away database of that PostgreSQL server.
+ * A bare Yoga hello-world runs in the same way in the same run, and every
+ * figure is also printed as a ratio to it: these machines are shared and
+ * noisy, so ratios measured side by side are what to compare.
+ *
+ * Options (environment): DATABASE_URL, BENCH_SECONDS (default 10),
+ * BENCH_CONNECTIONS (default 50), BENCH_CONVERSATIONS (default 60).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const conversationCount = Number(process.env.BENCH_CONVERSATIONS ?? 60);
+const token = 'bench-admin-token-0123456789';
+const root = path.resolve(import.meta.dirname, '../..');
+
+const CONVERSATION_LIST = `
+  query ConversationList($account: ID!) {
+    account(id: $account) {
+      ... on AccountSuccess {
+        data {
+          conversations(first: 25, status: ALL) {
+            totalCount
+            edges {
+              node {
+                id displayId status unreadCount lastActivityAt
+                contact { id name email }
+                assignee { ... on Agent { id name } }
+                lastMessage {
+                  id content messageType createdAt
+                  sender { ... on Contact { name } ... on Agent { name } ... on AgentBot { name } }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }`;
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
+async function spawnServer(script: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
+    const up = await fetch(`${url}/health`).then((r) => r.status < 500, () => false);
+    if (up) return { url, child };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${script} did not start`);
+}
+
+async function rest(url: string, method: string, route: string, body?: unknown) {
+  const response = await fetch(`${url}${route}`, {
+    method,
+    headers: { 'content-type': 'application/json', api_access_token: token },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
+  return response.json() as Promise<any>;
+}
+
+/** An inbox, two agents, and conversations with a contact, an assignee and three messages each. */
+async function seed(url: string): Promise<string> {
+  const profile = await rest(url, 'GET', '/api/v1/profile');
+  const account = `/api/v1/accounts/${profile.account_id}`;
+  const inbox = await rest(url, 'POST', `${account}/inboxes`, { name: 'Bench', channel: { type: 'api' } });
+  const agents = [];
+  for (const n of [1, 2]) {
+    const agent = await rest(url, 'POST', `${account}/agents`, { name: `Agent ${n}`, email: `agent${n}@bench.test` });
+    agents.push(agent.id);
+  }
+  await rest(url, 'POST', `${account}/inbox_members`, { inbox_id: inbox.id, user_ids: agents });
+  for (let i = 0; i < conversationCount; i++) {
+    const contact = await rest(url, 'POST', `${account}/contacts`, {
+      name: `Customer ${i}`,
+      email: `customer${i}@bench.test`,
+      inbox_id: inbox.id,
+    });
+    const conversation = await rest(url, 'POST', `${account}/conversations`, {
+      source_id: contact.payload.contact_inbox.source_id,
+      assignee_id: agents[i % 2],
+    });
+    for (const [content, type] of [['Hello', 'incoming'], ['Hi, how can I help?', 'outgoing'], ['My order is late', 'incoming']])
+      await rest(url, 'POST', `${account}/conversations/${conversation.id}/messages`, { content, message_type: type });
+  }
+  return Buffer.from(`Account:${profile.account_id}`).toString('base64');
+}
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function drive(url: string, body: string, headers: Record<string, string> = {}): Promise<Figures> {
+  // Check the answer once before timing it.
+  const check = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const checked = (await check.json()) as { errors?: unknown };
+  if (!check.ok || checked.errors) throw new Error(`the benchmarked query fails: ${JSON.stringify(checked)}`);
+  await autocannon({ url: `${url}/graphql`, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections, duration: 2 });
+  const result = await autocannon({
+    url: `${url}/graphql`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    connections,
+    duration: seconds,
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx + result.timeouts,
+  };
+}
+
+async function benchSnypto(label: string, env: Record<string, string>): Promise<[string, Figures]> {
+  const server = await spawnServer('src/main.ts', { ...env, SNYPTO_ADMIN_TOKEN: token });
+  try {
+    const account = await seed(server.url);
+    const body = JSON.stringify({ query: CONVERSATION_LIST, variables: { account } });
+    return [label, await drive(server.url, body, { authorization: `Bearer ${token}` })];
+  } finally {
+    server.child.kill('SIGTERM');
+    await new Promise((r) => server.child.once('exit', r));
+  }
+}
+
+async function benchHello(): Promise<Figures> {
+  const server = await spawnServer('bench/graphql/hello-server.ts', {});
+  try {
+    return await drive(server.url, JSON.stringify({ query: '{ hello }' }));
+  } finally {
+    server.child.kill('SIGTERM');
+  }
+}
+
+const rows: [string, Figures][] = [];
+const hello = await benchHello();
+rows.push(['Yoga hello-world (baseline)', hello]);
+
+const dataDir = await mkdtemp(path.join(tmpdir(), 'snypto-bench-'));
+try {
+  rows.push(await benchSnypto('Snypto on PGlite', { SNYPTO_DATA_DIR: dataDir }));
+} finally {
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+if (process.env.DATABASE_URL) {
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  const name = `snypto_bench_${process.pid}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  try {
+    const url = new URL(process.env.DATABASE_URL);
+    url.pathname = `/${name}`;
+    rows.push(await benchSnypto('Snypto on PostgreSQL', { DATABASE_URL: url.toString(), SNYPTO_DATA_DIR: tmpdir() }));
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+console.log(`\nConversation list, 25 per page with last message, contact and assignee: ${connections} connections, ${seconds} s each`);
+console.log('| server | requests/s | p50 ms | p99 ms | errors | requests/s vs hello-world | p99 vs hello-world |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
+for (const [label, f] of rows)
+  console.log(
+    `| ${label} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.errors} | ${(f.rps / hello.rps).toFixed(3)} | ${(f.p99 / Math.max(hello.p99, 1)).toFixed(1)}× |`,
+  );

@@ -1,0 +1,116 @@
+/**
+ * graphql-armor's limits: an abusive operation is refused before it runs,
+ * with one GraphQL error naming the limit, on HTTP as on graphql-ws; the
+ * operations real clients send (the benchmark's conversation list, the
+ * test operations, GraphiQL's introspection) pass.
+ */
+import { getIntrospectionQuery, parse } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUERY_LIMITS } from '../../src/graphql/limits.ts';
+import { connectGraphqlWs } from '../support/graphql-ws.ts';
+import { globalId } from '../support/graphql.ts';
+import { seedConversation } from '../support/seed.ts';
+import { startServer, type TestServer } from '../support/server.ts';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer();
+  await seedConversation(server);
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function run(query: string, variables: Record<string, unknown> = {}) {
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminToken}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, ...((await response.json()) as { data?: any; errors?: { message: string }[] }) };
+}
+
+/** Message → conversation → messages → … nested `levels` times. */
+function deepQuery(levels: number): string {
+  let selection = 'id';
+  for (let i = 0; i < levels; i++) selection = `conversation { messages(first: 1) { edges { node { ${selection} } } } }`;
+  return `query Deep($id: ID!) { node(id: $id) { ... on Message { ${selection} } } }`;
+}
+
+const CONVERSATION_LIST = `
+  query ConversationList($account: ID!) {
+    account(id: $account) {
+      ... on AccountSuccess {
+        data {
+          conversations(first: 25, status: ALL) {
+            totalCount
+            edges {
+              node {
+                id displayId status unreadCount lastActivityAt
+                contact { id name email }
+                assignee { ... on Agent { id name } }
+                lastMessage { id content messageType createdAt sender { ... on Contact { name } ... on Agent { name } } }
+                messages(last: 20) { edges { node { id content sender { ... on Contact { name } ... on Agent { name } } } } }
+              }
+            }
+          }
+        }
+      }
+    }
+  }`;
+
+describe('query limits', () => {
+  it('lets the conversation list a real client sends through', async () => {
+    const reply = await run(CONVERSATION_LIST, { account: globalId('Account', server.accountId) });
+    expect(reply.errors).toBeUndefined();
+    expect(reply.data.account.data.conversations.totalCount).toBeGreaterThan(0);
+  });
+
+  it("lets GraphiQL's introspection through", async () => {
+    const reply = await run(getIntrospectionQuery());
+    expect(reply.errors).toBeUndefined();
+    expect(reply.data.__schema.queryType.name).toBe('Query');
+  });
+
+  it('refuses an operation nested deeper than the limit', async () => {
+    const reply = await run(deepQuery(4), { id: globalId('Message', 1) });
+    expect(reply.data).toBeUndefined();
+    expect(reply.errors?.[0]?.message).toMatch(/Query depth limit of 12 exceeded/);
+  });
+
+  it('refuses more aliases than the limit', async () => {
+    const aliases = Array.from({ length: QUERY_LIMITS.maxAliases + 1 }, (_, i) => `a${i}: me { id }`).join(' ');
+    const reply = await run(`{ ${aliases} }`);
+    expect(reply.errors?.[0]?.message).toMatch(/Aliases limit of 15 exceeded/);
+  });
+
+  it('refuses a document with more tokens than the limit', async () => {
+    const fields = Array.from({ length: QUERY_LIMITS.maxTokens }, () => '__typename').join(' ');
+    const reply = await run(`{ ${fields} }`);
+    expect(reply.errors?.[0]?.message).toMatch(/Token limit of 3000 exceeded/);
+  });
+
+  it('refuses an operation whose answer could be too large', async () => {
+    const page = 'edges { node { id content createdAt } }';
+    const query = `query($a: ID!) { account(id: $a) { ... on AccountSuccess { data {
+      conversations(first: 100) { edges { node { id messages(first: 100) { ${page} } } } } } } } }`;
+    const reply = await run(query, { a: globalId('Account', server.accountId) });
+    expect(reply.data).toBeUndefined();
+    expect(reply.errors?.[0]?.message).toMatch(/Query Cost limit of 25000 exceeded/);
+  });
+
+  it('applies the same limits over graphql-ws', async () => {
+    const ws = connectGraphqlWs(server.wsUrl, { api_access_token: server.adminToken });
+    try {
+      await ws.connected;
+      const aliases = Array.from({ length: QUERY_LIMITS.maxAliases + 1 }, (_, i) => `a${i}: me { id }`).join(' ');
+      const result = await ws.subscribe(
+        parse(`query { ${aliases} }`) as never,
+        {},
+      ).next();
+      expect(JSON.stringify(result.errors)).toMatch(/Aliases limit of 15 exceeded/);
+    } finally {
+      await ws.dispose();
+    }
+  });
+});
