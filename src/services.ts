@@ -8,6 +8,7 @@ import { ConversationService } from './domain/conversations/service.ts';
 import { InboxService } from './domain/inboxes/service.ts';
 import { MessageService } from './domain/messages/service.ts';
 import { ProfileService } from './domain/profile/service.ts';
+import { WebhookService } from './domain/webhooks/service.ts';
 import type { Outbox } from './events/outbox.ts';
 
 export interface Services {
@@ -17,6 +18,7 @@ export interface Services {
   conversations: ConversationService;
   messages: MessageService;
   profile: ProfileService;
+  webhooks: WebhookService;
 }
 
 export function createServices(db: PrismaClient, outbox: Outbox): Services {
@@ -29,5 +31,6 @@ export function createServices(db: PrismaClient, outbox: Outbox): Services {
     conversations: new ConversationService(db, outbox, contacts, messages),
     messages,
     profile: new ProfileService(db),
+    webhooks: new WebhookService(db),
   };
 }

@@ -70,6 +70,15 @@ export class Visibility {
     return (await this.inboxScope(accountId)) !== null;
   }
 
+  /** A user who is an administrator of this account (not an agent, bot or contact). */
+  async isAdministratorOf(accountId: number): Promise<boolean> {
+    if (this.viewer?.kind !== 'user') return false;
+    const actor = await this.actorIn(accountId).catch((error: unknown) =>
+      error instanceof DomainError ? null : Promise.reject(error),
+    );
+    return actor?.kind === 'user' && actor.role === 'administrator';
+  }
+
   async canSeeInbox(accountId: number, inboxId: number): Promise<boolean> {
     if (this.viewer?.kind === 'contact') return this.viewer.accountId === accountId && this.viewer.inboxId === inboxId;
     const scope = await this.inboxScope(accountId);
@@ -79,6 +88,12 @@ export class Visibility {
   async canSeeContact(contact: { accountId: number; id: number }): Promise<boolean> {
     if (this.viewer?.kind === 'contact') return this.viewer.contactId === contact.id;
     return this.isStaffOf(contact.accountId);
+  }
+
+  /** A contact inbox (session): staff who can see its inbox, and the contact whose session it is. */
+  async canSeeContactInbox(contactInbox: { id: number; accountId: number; inboxId: number }): Promise<boolean> {
+    if (this.viewer?.kind === 'contact') return this.viewer.contactInboxId === contactInbox.id;
+    return this.canSeeInbox(contactInbox.accountId, contactInbox.inboxId);
   }
 
   async canSeeConversation(conversation: { accountId: number; inboxId: number; contactInboxId: number }): Promise<boolean> {

@@ -1,56 +1,44 @@
 /**
- * Contacts and their contact inboxes: the rules and transactions.
+ * Contacts and their contact inboxes: the rules and transactions
+ * (spec/API.md §3.4, §1.5, §1.8, §5.2; events per spec/EVENTS.md §1.2).
  */
-import { z } from 'zod';
 import type { PrismaClient, Tx } from '../../db.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import type { Outbox } from '../../events/outbox.ts';
-import { Prisma } from '../../generated/prisma/client.ts';
-import { performerOf, type AccountActor } from '../actor.ts';
+import type { Contact } from '../../generated/prisma/client.ts';
+import { loadAccessibleInbox, performerOf, requireAdministrator, type AccountActor } from '../actor.ts';
+import { presentContactPush } from '../senders/presenter.ts';
 import { secureToken, uuid } from '../tokens.ts';
-import { LIMITS, jsonObject, parseInput, type RawInput, stringColumn } from '../validation.ts';
+import { parseInput, type RawInput } from '../validation.ts';
+import { lockContact, saveContactChanges } from './changes.ts';
+import { identifyContact, updateSelfInput, type UpdateSelfInput } from './identify.ts';
+import {
+  attributeKeysInput,
+  contactAttributesInput,
+  contactUniquenessError,
+  createContactInboxInput,
+  createContactInput,
+  labelsInput,
+  type ContactAttributesInput,
+  type CreateContactInboxInput,
+  type CreateContactInput,
+} from './input.ts';
+import { searchContactIds, type ContactSearchInput } from './search.ts';
 
-/** Devise's email format. */
-const EMAIL = /^[^@\s]+@[^@\s]+$/;
-/** E.164 with a leading `+`. */
-const PHONE = /^\+[1-9]\d{1,14}$/;
+export {
+  contactAttributesInput,
+  contactUniquenessError,
+  createContactInboxInput,
+  createContactInput,
+  type ContactAttributesInput,
+  type CreateContactInboxInput,
+  type CreateContactInput,
+};
 
-const blankToNull = (value: string | null | undefined) => (value === undefined ? undefined : value?.trim() || null);
-
-export const contactAttributesInput = z.object({
-  name: stringColumn().nullish(),
-  email: stringColumn()
-    .nullish()
-    .transform(blankToNull)
-    .refine((v) => v == null || EMAIL.test(v), { message: 'is invalid' })
-    .transform((v) => v?.toLowerCase()),
-  phoneNumber: stringColumn()
-    .nullish()
-    .transform(blankToNull)
-    .refine((v) => v == null || PHONE.test(v), { message: 'is invalid' }),
-  identifier: stringColumn().nullish().transform(blankToNull),
-  avatarUrl: z.string().max(LIMITS.url).nullish(),
-  blocked: z.boolean().optional(),
-  additionalAttributes: jsonObject().optional(),
-  customAttributes: jsonObject().optional(),
-});
-
-export const createContactInput = contactAttributesInput.extend({
-  inboxId: z.number().int().optional(),
-  sourceId: z.string().max(LIMITS.text).optional(),
-});
-export type CreateContactInput = z.input<typeof createContactInput>;
-
-const UNIQUE_FIELDS: Record<string, string> = { email: 'email', phone_number: 'phoneNumber', identifier: 'identifier' };
-
-/** Maps a unique-constraint violation on contacts to Chatwoot's "has already been taken". */
-export function contactUniquenessError(error: unknown): ValidationError | undefined {
-  if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002') return undefined;
-  const text = JSON.stringify(error.meta ?? {}) + error.message;
-  const column = Object.keys(UNIQUE_FIELDS).find((c) => text.includes(c) || text.includes(UNIQUE_FIELDS[c]!));
-  if (!column) return undefined;
-  const attribute = UNIQUE_FIELDS[column]!;
-  return new ValidationError([{ path: [attribute], message: `${column === 'phone_number' ? 'Phone number' : column[0]!.toUpperCase() + column.slice(1)} has already been taken` }]);
+/** A contact's own session, as far as a contact's update of themselves needs it. */
+export interface ContactSession {
+  accountId: number;
+  contactId: number;
 }
 
 export class ContactService {
@@ -58,6 +46,35 @@ export class ContactService {
     private readonly db: PrismaClient,
     private readonly outbox: Outbox,
   ) {}
+
+  /**
+   * One page of the account's contacts matching `raw` (search.ts), in order,
+   * each loaded with `query` (Prisma `select`/`include`), and the total count.
+   */
+  async search(
+    actor: AccountActor,
+    raw: RawInput<ContactSearchInput>,
+    page: { offset: number; limit: number },
+    query: object = {},
+  ): Promise<{ contacts: Contact[]; totalCount: number }> {
+    const { ids, totalCount } = await searchContactIds(this.db, actor.accountId, raw, page);
+    // The rows are put back in the page's order by id, so a narrowed selection must include it.
+    const selection = 'select' in query && query.select ? { select: { ...query.select, id: true } } : query;
+    const rows = ids.length
+      ? ((await this.db.contact.findMany({ ...selection, where: { id: { in: ids } } })) as Contact[])
+      : [];
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return { contacts: ids.flatMap((id) => byId.get(id) ?? []), totalCount };
+  }
+
+  /** One contact of the actor's account. */
+  async get(actor: AccountActor, contactId: number): Promise<Contact> {
+    const contact = Number.isSafeInteger(contactId)
+      ? await this.db.contact.findFirst({ where: { id: contactId, accountId: actor.accountId } })
+      : null;
+    if (!contact) throw new NotFoundError('Contact');
+    return contact;
+  }
 
   /** Creates a contact; with `inboxId` also its contact inbox (`sourceId` given or a new UUID). */
   async create(actor: AccountActor, raw: RawInput<CreateContactInput>) {
@@ -70,8 +87,8 @@ export class ContactService {
         ? null
         : await this.db.inbox.findFirst({ where: { id: inboxId, accountId: actor.accountId } });
     if (inboxId !== undefined && !inbox) throw new NotFoundError('Inbox');
-    try {
-      return await this.outbox.transaction(async (tx, emit) => {
+    return this.uniquely(() =>
+      this.outbox.transaction(async (tx, emit) => {
         const contact = await tx.contact.create({
           data: {
             ...attributes,
@@ -84,10 +101,71 @@ export class ContactService {
         const contactInbox = inbox ? await this.createContactInbox(tx, contact.id, inbox, sourceId) : null;
         await emit(actor.accountId, 'contact.created', { contactId: contact.id }, performerOf(actor));
         return { contact, contactInbox };
-      });
-    } catch (error) {
-      throw contactUniquenessError(error) ?? error;
-    }
+      }),
+    );
+  }
+
+  /**
+   * Updates a contact (`PATCH /contacts/{id}`): given attributes replace,
+   * `null` clears; `customAttributes` and `additionalAttributes` are merged
+   * into the existing hashes. Emits `contact.updated` with what changed.
+   */
+  async update(actor: AccountActor, contactId: number, raw: RawInput<ContactAttributesInput>): Promise<Contact> {
+    const { name, additionalAttributes, customAttributes, ...attributes } = parseInput(contactAttributesInput, raw);
+    return this.change(actor, contactId, (contact) => ({
+      ...attributes,
+      name: name === null ? '' : name,
+      additionalAttributes: additionalAttributes && ({ ...(contact.additionalAttributes as object), ...additionalAttributes } as object),
+      customAttributes: customAttributes && ({ ...(contact.customAttributes as object), ...customAttributes } as object),
+    }));
+  }
+
+  /** Replaces the contact's labels (trimmed, de-duplicated); `contact.updated` names `label_list`. */
+  async setLabels(actor: AccountActor, contactId: number, rawLabels: unknown): Promise<Contact> {
+    const labels = parseInput(labelsInput, rawLabels);
+    return this.change(actor, contactId, () => ({ labels }));
+  }
+
+  /** Removes the given keys from the contact's custom attributes (`destroy_custom_attributes`). */
+  async removeCustomAttributes(actor: AccountActor, contactId: number, rawKeys: unknown): Promise<Contact> {
+    const keys = new Set(parseInput(attributeKeysInput, rawKeys));
+    return this.change(actor, contactId, (contact) => ({
+      customAttributes: Object.fromEntries(
+        Object.entries(contact.customAttributes as object).filter(([key]) => !keys.has(key)),
+      ),
+    }));
+  }
+
+  /**
+   * Deletes a contact (administrators only) with its contact inboxes,
+   * conversations and messages; emits `contact.deleted` with a snapshot of
+   * the contact as /cable shows it.
+   */
+  async delete(actor: AccountActor, contactId: number): Promise<Contact> {
+    requireAdministrator(actor);
+    return this.outbox.transaction(async (tx, emit) => {
+      const contact = await lockContact(tx, actor.accountId, contactId);
+      if (!contact) throw new NotFoundError('Contact');
+      await tx.contact.delete({ where: { id: contact.id } });
+      const snapshot = presentContactPush(contact);
+      await emit(actor.accountId, 'contact.deleted', { contactId: contact.id, snapshot }, performerOf(actor));
+      return contact;
+    });
+  }
+
+  /**
+   * `POST /contacts/{id}/contact_inboxes`: a contact inbox in an inbox the
+   * actor can access, idempotent for the same `sourceId`; a `sourceId` held
+   * by another contact of that inbox is refused.
+   */
+  async createContactInboxFor(actor: AccountActor, contactId: number, raw: RawInput<CreateContactInboxInput>) {
+    const input = parseInput(createContactInboxInput, raw);
+    return this.outbox.transaction(async (tx) => {
+      const contact = await tx.contact.findFirst({ where: { id: contactId, accountId: actor.accountId } });
+      if (!contact) throw new NotFoundError('Contact');
+      const inbox = await loadAccessibleInbox(tx, actor, input.inboxId);
+      return this.createContactInbox(tx, contact.id, inbox, input.sourceId, input.hmacVerified ?? false);
+    });
   }
 
   /**
@@ -107,7 +185,7 @@ export class ContactService {
       include: { inbox: true },
     });
     if (existing) {
-      if (existing.contactId !== contactId) throw ValidationError.rule('source_id', 'source_id should be unique');
+      if (existing.contactId !== contactId) throw ValidationError.rule('sourceId', 'source_id should be unique');
       return existing;
     }
     return tx.contactInbox.create({
@@ -123,8 +201,44 @@ export class ContactService {
     });
   }
 
+  /**
+   * A contact updating themselves from their session (Client API `PATCH
+   * /contacts/{contact_identifier}`, see identify.ts). Returns the contact
+   * the session now belongs to: itself, or the contact it was merged into.
+   */
+  async updateSelf(session: ContactSession, raw: RawInput<UpdateSelfInput>): Promise<Contact> {
+    const input = parseInput(updateSelfInput, raw);
+    return this.uniquely(() =>
+      this.outbox.transaction(async (tx, emit) => {
+        const contact = await lockContact(tx, session.accountId, session.contactId);
+        if (!contact) throw new NotFoundError('Contact');
+        return identifyContact(tx, emit, contact, input, { type: 'Contact', id: contact.id });
+      }),
+    );
+  }
+
   /** The contact's contact inboxes with their inboxes, oldest first. */
   contactInboxes(contactId: number) {
     return this.db.contactInbox.findMany({ where: { contactId }, include: { inbox: true }, orderBy: { id: 'asc' } });
+  }
+
+  /** Locks the contact, computes its changes from the current row, saves them and emits `contact.updated`. */
+  private change(actor: AccountActor, contactId: number, changesOf: (contact: Contact) => Parameters<typeof saveContactChanges>[3]) {
+    return this.uniquely(() =>
+      this.outbox.transaction(async (tx, emit) => {
+        const contact = await lockContact(tx, actor.accountId, contactId);
+        if (!contact) throw new NotFoundError('Contact');
+        return saveContactChanges(tx, emit, contact, changesOf(contact), performerOf(actor));
+      }),
+    );
+  }
+
+  /** Runs `work`, reporting a duplicate email, phone number or identifier as Chatwoot words it. */
+  private async uniquely<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw contactUniquenessError(error) ?? error;
+    }
   }
 }

@@ -1,17 +1,53 @@
 /**
- * Conversations: creation (spec/API.md §3.5) with gap-free per-account display ids.
+ * Conversations (spec/API.md §3.5, Client API §5.2): creation with gap-free
+ * per-account display ids, lists and counts, and every change an agent, an
+ * agent bot or a contact can make. The rules of each verb live beside this
+ * file (list, status, assignment, attributes, activity); this class loads
+ * the conversation the caller may reach, runs the verb in one transaction
+ * with its events, and returns the saved row.
  */
 import { z } from 'zod';
+import type { ContactPrincipal } from '../../auth.ts';
 import type { PrismaClient, Tx } from '../../db.ts';
 import { NotFoundError } from '../../errors.ts';
-import type { Outbox } from '../../events/outbox.ts';
+import type { Emit, Outbox } from '../../events/outbox.ts';
+import type { Performer } from '../../events/catalogue.ts';
+import type { Conversation } from '../../generated/prisma/client.ts';
 import { loadAccessibleInbox, performerOf, type AccountActor } from '../actor.ts';
 import type { ContactService } from '../contacts/service.ts';
 import { createMessageInput, type MessageService } from '../messages/service.ts';
 import { jsonObject, LIMITS, parseInput, type RawInput } from '../validation.ts';
 import { parseWireTime } from '../wire-time.ts';
 import { loadAccessibleConversation } from './access.ts';
-import { loadConversationView } from './view.ts';
+import { accountMemberId, accountTeamId, openConversation, resolveContactInbox } from './creation.ts';
+import { markSeenByAgent, markSeenByContact, markUnread, setTyping, setTypingInput, type SetTypingInput } from './activity.ts';
+import { assign, assignConversationInput, type AssignConversationInput } from './assignment.ts';
+import {
+  setCustomAttributes,
+  setCustomAttributesInput,
+  setLabels,
+  setLabelsInput,
+  type SetCustomAttributesInput,
+  type SetLabelsInput,
+} from './attributes.ts';
+import {
+  assigneeCountsWhere,
+  conversationListOrder,
+  conversationListWhere,
+  listConversationsInput,
+  type ListConversationsInput,
+} from './list.ts';
+import {
+  mute,
+  toggleStatus,
+  toggleStatusInput,
+  unmute,
+  updatePriority,
+  updatePriorityInput,
+  type ToggleStatusInput,
+  type UpdatePriorityInput,
+} from './status.ts';
+import { loadConversationView, loadConversationViews } from './view.ts';
 
 export const createConversationInput = z
   .object({
@@ -33,6 +69,14 @@ export const createConversationInput = z
   });
 export type CreateConversationInput = z.input<typeof createConversationInput>;
 
+/** What a contact may set on a conversation they start (Client API: `custom_attributes` only). */
+export const startConversationInput = z.object({ customAttributes: jsonObject().default({}) });
+export type StartConversationInput = z.input<typeof startConversationInput>;
+
+/** Conversations per REST page (`CONVERSATION_RESULTS_PER_PAGE`). */
+export const CONVERSATIONS_PER_PAGE = 25;
+
+
 export class ConversationService {
   constructor(
     private readonly db: PrismaClient,
@@ -45,50 +89,50 @@ export class ConversationService {
    * Creates a conversation for a contact inbox, found by `sourceId` alone or
    * found-or-created from `inboxId` + `contactId`. With an inbox locked to a
    * single conversation, the contact inbox's last conversation is returned.
+   * With `message`, an outgoing message from the caller is added.
    */
   async create(actor: AccountActor, raw: RawInput<CreateConversationInput>) {
     const input = parseInput(createConversationInput, raw);
-    return this.outbox.transaction(async (tx, emit) => {
-      const contactInbox = await this.resolveContactInbox(tx, actor, input);
-      const inbox = await loadAccessibleInbox(tx, actor, contactInbox.inboxId);
-      if (inbox.lockToSingleConversation) {
-        const last = await tx.conversation.findFirst({
-          where: { contactInboxId: contactInbox.id },
-          orderBy: { id: 'desc' },
-          select: { id: true },
-        });
-        if (last) return last.id;
-      }
-      const contact = await tx.contact.findUniqueOrThrow({ where: { id: contactInbox.contactId } });
-      const activeBot = await tx.agentBotInbox.findFirst({ where: { inboxId: inbox.id, status: 'active' } });
-      const status = input.status ?? (contact.blocked ? 'resolved' : activeBot ? 'pending' : 'open');
-      const assigneeId = input.assigneeId ? await this.accountUserId(tx, actor.accountId, input.assigneeId) : null;
-      const teamId = input.teamId ? await this.teamId(tx, actor.accountId, input.teamId) : null;
-      const displayId = await this.nextDisplayId(tx, actor.accountId);
-      const conversation = await tx.conversation.create({
-        data: {
-          accountId: actor.accountId,
-          displayId,
-          inboxId: inbox.id,
-          contactId: contact.id,
-          contactInboxId: contactInbox.id,
-          status,
+    return this.outbox
+      .transaction(async (tx, emit) => {
+        const contactInbox = await resolveContactInbox(tx, this.contacts, actor, input);
+        const inbox = await loadAccessibleInbox(tx, actor, contactInbox.inboxId);
+        const assigneeId = input.assigneeId ? await accountMemberId(tx, actor.accountId, input.assigneeId) : null;
+        const teamId = input.teamId ? await accountTeamId(tx, actor.accountId, input.teamId) : null;
+        const { conversation, created } = await openConversation(tx, emit, performerOf(actor), inbox, contactInbox, {
+          status: input.status,
           assigneeId,
           teamId,
-          snoozedUntil: status === 'snoozed' ? (parseWireTime(input.snoozedUntil) ?? null) : null,
-          additionalAttributes: input.additionalAttributes as object,
-          customAttributes: input.customAttributes as object,
-        },
-        include: { inbox: true },
+          snoozedUntil: parseWireTime(input.snoozedUntil) ?? null,
+          additionalAttributes: input.additionalAttributes,
+          customAttributes: input.customAttributes,
+        });
+        if (created && input.message) {
+          const message = parseInput(createMessageInput, { ...input.message, messageType: 'outgoing' });
+          await this.messages.createInTransaction(tx, emit, actor, { ...conversation, inbox }, message);
+        }
+        return conversation.id;
+      })
+      .then((id) => this.view(actor.accountId, id));
+  }
+
+  /**
+   * A contact starts a conversation in their own contact inbox (Client API
+   * `POST .../conversations`): default status, their custom attributes, the
+   * inbox's single-conversation lock respected. Returns the conversation.
+   */
+  async start(contact: ContactPrincipal, raw: RawInput<StartConversationInput>): Promise<Conversation> {
+    const input = parseInput(startConversationInput, raw);
+    return this.outbox.transaction(async (tx, emit) => {
+      const contactInbox = await tx.contactInbox.findUniqueOrThrow({ where: { id: contact.contactInboxId } });
+      const inbox = await tx.inbox.findUniqueOrThrow({ where: { id: contactInbox.inboxId } });
+      const performer: Performer = { type: 'Contact', id: contact.contactId };
+      const { conversation } = await openConversation(tx, emit, performer, inbox, contactInbox, {
+        additionalAttributes: {},
+        customAttributes: input.customAttributes,
       });
-      const ids = { conversationId: conversation.id, inboxId: inbox.id };
-      await emit(actor.accountId, 'conversation.created', ids, performerOf(actor));
-      if (input.message) {
-        const message = parseInput(createMessageInput, { ...input.message, messageType: 'outgoing' });
-        await this.messages.createInTransaction(tx, emit, actor, conversation, message);
-      }
-      return conversation.id;
-    }).then((id) => this.view(actor.accountId, id));
+      return conversation;
+    });
   }
 
   /** The conversation with this display id, if the actor may see it. */
@@ -97,47 +141,136 @@ export class ConversationService {
     return this.view(actor.accountId, conversation.id);
   }
 
+  /** The `where` and `orderBy` of a filtered list, for a paginated query. */
+  listQuery(actor: AccountActor, raw: RawInput<ListConversationsInput>) {
+    const filters = parseInput(listConversationsInput, raw);
+    return { where: conversationListWhere(actor, filters), orderBy: conversationListOrder(filters.sortBy) };
+  }
+
+  /** One REST page (25) of a filtered list, as views. */
+  async list(actor: AccountActor, raw: RawInput<ListConversationsInput>, page = 1) {
+    const { where, orderBy } = this.listQuery(actor, raw);
+    const rows = await this.db.conversation.findMany({
+      where,
+      orderBy,
+      take: CONVERSATIONS_PER_PAGE,
+      skip: (Math.max(1, Math.floor(page)) - 1) * CONVERSATIONS_PER_PAGE,
+      select: { id: true },
+    });
+    return loadConversationViews(this.db, actor.accountId, rows.map((r) => r.id));
+  }
+
+  /** The REST `meta` counts (mine, assigned, unassigned, all) under the same filters. */
+  async counts(actor: AccountActor, raw: RawInput<ListConversationsInput>) {
+    const where = assigneeCountsWhere(actor, parseInput(listConversationsInput, raw));
+    const [mine, assigned, unassigned, all] = await Promise.all(
+      [where.mine, where.assigned, where.unassigned, where.all].map((w) => this.db.conversation.count({ where: w })),
+    );
+    return { mine: mine!, assigned: assigned!, unassigned: unassigned!, all: all! };
+  }
+
+  /** Sets the status (toggle without one); see status.ts for the rules. */
+  toggleStatus(actor: AccountActor, displayId: number, raw: RawInput<ToggleStatusInput>) {
+    const input = parseInput(toggleStatusInput, raw);
+    return this.change(actor, displayId, (tx, emit, c) => toggleStatus(tx, emit, actor, c, input));
+  }
+
+  /** Sets or clears the priority. */
+  updatePriority(actor: AccountActor, displayId: number, raw: RawInput<UpdatePriorityInput>) {
+    const input = parseInput(updatePriorityInput, raw);
+    return this.change(actor, displayId, (tx, emit, c) => updatePriority(tx, emit, actor, c, input));
+  }
+
+  /** Assigns an agent, an agent bot or a team (null unassigns). */
+  assign(actor: AccountActor, displayId: number, raw: RawInput<AssignConversationInput>) {
+    const input = parseInput(assignConversationInput, raw);
+    return this.change(actor, displayId, (tx, emit, c) => assign(tx, emit, actor, c, input));
+  }
+
+  /** Replaces the labels. */
+  setLabels(actor: AccountActor, displayId: number, raw: RawInput<SetLabelsInput>) {
+    const input = parseInput(setLabelsInput, raw);
+    return this.change(actor, displayId, (tx, emit, c) => setLabels(tx, emit, actor, c, input));
+  }
+
+  /** Replaces the custom attributes. */
+  setCustomAttributes(actor: AccountActor, displayId: number, raw: RawInput<SetCustomAttributesInput>) {
+    const input = parseInput(setCustomAttributesInput, raw);
+    return this.change(actor, displayId, (tx, emit, c) => setCustomAttributes(tx, emit, actor, c, input));
+  }
+
+  /** Resolves the conversation and blocks its contact. */
+  mute(actor: AccountActor, displayId: number) {
+    return this.change(actor, displayId, (tx, emit, c) => mute(tx, emit, actor, c));
+  }
+
+  /** Unblocks the conversation's contact. */
+  unmute(actor: AccountActor, displayId: number) {
+    return this.change(actor, displayId, (tx, emit, c) => unmute(tx, emit, actor, c));
+  }
+
+  /** An agent or bot starts or stops typing (on or off, possibly a private note). */
+  async setTyping(actor: AccountActor, displayId: number, raw: RawInput<SetTypingInput>) {
+    const input = parseInput(setTypingInput, raw);
+    return this.change(actor, displayId, async (_tx, emit, c) => {
+      await setTyping(emit, performerOf(actor), c, input);
+      return c;
+    });
+  }
+
+  /** A contact starts or stops typing in their own conversation (never private). */
+  async setTypingByContact(contact: ContactPrincipal, displayId: number, raw: RawInput<SetTypingInput>) {
+    const input = parseInput(setTypingInput, raw);
+    return this.outbox.transaction(async (tx, emit) => {
+      const conversation = await this.contactConversation(tx, contact, displayId);
+      await setTyping(emit, { type: 'Contact', id: contact.contactId }, conversation, input);
+      return conversation;
+    });
+  }
+
+  /** The caller has read the conversation (agent side; no event). */
+  async markSeen(actor: AccountActor, displayId: number): Promise<Conversation> {
+    const conversation = await loadAccessibleConversation(this.db, actor, displayId);
+    return markSeenByAgent(this.db, actor, conversation);
+  }
+
+  /** The contact has read their conversation; their messages from agents become read. */
+  markSeenByContact(contact: ContactPrincipal, displayId: number): Promise<Conversation> {
+    return this.outbox.transaction(async (tx, emit) =>
+      markSeenByContact(tx, emit, contact, await this.contactConversation(tx, contact, displayId)),
+    );
+  }
+
+  /** Marks the conversation unread for the agents (no event). */
+  async markUnread(actor: AccountActor, displayId: number): Promise<Conversation> {
+    const conversation = await loadAccessibleConversation(this.db, actor, displayId);
+    return markUnread(this.db, conversation);
+  }
+
+  /** Runs a change on the conversation the actor may reach, in one transaction with its events. */
+  private change(
+    actor: AccountActor,
+    displayId: number,
+    work: (tx: Tx, emit: Emit, conversation: Conversation) => Promise<Conversation>,
+  ): Promise<Conversation> {
+    return this.outbox.transaction(async (tx, emit) => {
+      const { inbox: _inbox, ...conversation } = await loadAccessibleConversation(tx, actor, displayId);
+      return work(tx, emit, conversation);
+    });
+  }
+
+  /** A conversation of the contact's own session, or NotFound. */
+  private async contactConversation(tx: Tx, contact: ContactPrincipal, displayId: number): Promise<Conversation> {
+    const conversation = Number.isSafeInteger(displayId)
+      ? await tx.conversation.findUnique({ where: { accountId_displayId: { accountId: contact.accountId, displayId } } })
+      : null;
+    if (!conversation || conversation.contactInboxId !== contact.contactInboxId) throw new NotFoundError('Conversation');
+    return conversation;
+  }
+
   private async view(accountId: number, id: number) {
     const view = await loadConversationView(this.db, accountId, id);
     if (!view) throw new NotFoundError('Conversation');
     return view;
-  }
-
-  private async resolveContactInbox(tx: Tx, actor: AccountActor, input: z.output<typeof createConversationInput>) {
-    if (input.inboxId !== undefined && input.contactId !== undefined) {
-      const inbox = await tx.inbox.findFirst({ where: { id: input.inboxId, accountId: actor.accountId } });
-      if (!inbox) throw new NotFoundError('Inbox');
-      const contact = await tx.contact.findFirst({ where: { id: input.contactId, accountId: actor.accountId } });
-      if (!contact) throw new NotFoundError('Contact');
-      return this.contacts.createContactInbox(tx, contact.id, inbox, input.sourceId, input.hmacVerified ?? false);
-    }
-    const contactInbox = await tx.contactInbox.findFirst({
-      where: { sourceId: input.sourceId!, accountId: actor.accountId },
-      orderBy: { id: 'asc' },
-    });
-    if (!contactInbox) throw new NotFoundError('ContactInbox');
-    return contactInbox;
-  }
-
-  /** Takes the account's next display id under its row lock: unique and gap-free across instances. */
-  private async nextDisplayId(tx: Tx, accountId: number): Promise<number> {
-    const account = await tx.account.update({
-      where: { id: accountId },
-      data: { lastConversationDisplayId: { increment: 1 } },
-      select: { lastConversationDisplayId: true },
-    });
-    return account.lastConversationDisplayId;
-  }
-
-  private async accountUserId(tx: Tx, accountId: number, userId: number) {
-    const member = await tx.accountUser.findUnique({ where: { accountId_userId: { accountId, userId } } });
-    if (!member) throw new NotFoundError('User');
-    return userId;
-  }
-
-  private async teamId(tx: Tx, accountId: number, teamId: number) {
-    const team = await tx.team.findFirst({ where: { id: teamId, accountId } });
-    if (!team) throw new NotFoundError('Team');
-    return teamId;
   }
 }

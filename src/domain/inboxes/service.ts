@@ -1,65 +1,61 @@
 /**
- * API-channel inboxes and their members: the rules and transactions.
+ * API-channel inboxes (spec/API.md §3.1–3.2): the rules and transactions.
  */
 import { z } from 'zod';
 import type { PrismaClient } from '../../db.ts';
-import { ValidationError, NotFoundError } from '../../errors.ts';
+import { NotFoundError } from '../../errors.ts';
 import type { Outbox } from '../../events/outbox.ts';
-import { loadAccessibleInbox, requireAdministrator, type AccountActor } from '../actor.ts';
+import { Prisma } from '../../generated/prisma/client.ts';
+import { loadAccessibleInbox, performerOf, requireAdministrator, type AccountActor } from '../actor.ts';
 import { secureToken, webhookSecret } from '../tokens.ts';
-import { LIMITS, jsonObject, parseInput, type RawInput, stringColumn } from '../validation.ts';
+import { parseInput, type RawInput } from '../validation.ts';
+import { InboxMembers } from './members.ts';
+import {
+  DEFAULT_WORKING_HOURS,
+  changedAttributes,
+  changedColumns,
+  inboxAttributesInput,
+  mergeWorkingHours,
+  workingHoursDayInput,
+} from './settings.ts';
 
-/** Chatwoot's default schedule: Sunday and Saturday closed, Monday–Friday 9:00–17:00. */
-export const DEFAULT_WORKING_HOURS = Array.from({ length: 7 }, (_, day) => {
-  const weekday = day >= 1 && day <= 5;
-  return {
-    day_of_week: day,
-    closed_all_day: !weekday,
-    open_hour: weekday ? 9 : null,
-    open_minutes: weekday ? 0 : null,
-    close_hour: weekday ? 17 : null,
-    close_minutes: weekday ? 0 : null,
-    open_all_day: false,
-  };
-});
+export { DEFAULT_WORKING_HOURS };
 
-export const createInboxInput = z.object({
-  name: stringColumn().min(1),
-  webhookUrl: z.string().max(LIMITS.url).nullish(),
-  hmacMandatory: z.boolean().optional(),
-  additionalAttributes: jsonObject().optional(),
-  greetingEnabled: z.boolean().optional(),
-  greetingMessage: z.string().max(10_000).nullish(),
-  enableEmailCollect: z.boolean().optional(),
-  csatSurveyEnabled: z.boolean().optional(),
-  enableAutoAssignment: z.boolean().optional(),
-  workingHoursEnabled: z.boolean().optional(),
-  outOfOfficeMessage: z.string().max(10_000).nullish(),
-  timezone: stringColumn().optional(),
-  allowMessagesAfterResolved: z.boolean().optional(),
-  lockToSingleConversation: z.boolean().optional(),
-  senderNameType: z.enum(['friendly', 'professional']).optional(),
-  businessName: stringColumn().nullish(),
-});
+/** A new inbox: a name, optional settings and the API channel's webhookUrl, hmacMandatory and additionalAttributes. */
+export const createInboxInput = inboxAttributesInput;
 export type CreateInboxInput = z.input<typeof createInboxInput>;
 
+/** Every attribute optional; `workingHours` changes only the days it names. */
+export const updateInboxInput = inboxAttributesInput.partial().extend({
+  workingHours: z.array(workingHoursDayInput).max(7).optional(),
+});
+export type UpdateInboxInput = z.input<typeof updateInboxInput>;
+
 const inboxInclude = { channel: true } as const;
+const blankToNull = (value: string | null | undefined) => (value === undefined ? undefined : value?.trim() ? value : null);
 
 export class InboxService {
+  private readonly membership: InboxMembers;
+
   constructor(
     private readonly db: PrismaClient,
     private readonly outbox: Outbox,
-  ) {}
+  ) {
+    this.membership = new InboxMembers(db, outbox);
+  }
 
-  /** Creates an API-channel inbox with a new identifier, HMAC token and webhook secret. */
+  /** Creates an API-channel inbox with a new identifier, HMAC token and webhook secret (administrators). */
   async create(actor: AccountActor, raw: RawInput<CreateInboxInput>) {
     requireAdministrator(actor);
-    const { webhookUrl, hmacMandatory, additionalAttributes, ...inbox } = parseInput(createInboxInput, raw);
+    const { webhookUrl, hmacMandatory, additionalAttributes, csatConfig, autoAssignmentConfig, ...inbox } = parseInput(
+      createInboxInput,
+      raw,
+    );
     return this.outbox.transaction(async (tx, emit) => {
       const channel = await tx.channelApi.create({
         data: {
           accountId: actor.accountId,
-          webhookUrl: webhookUrl || null,
+          webhookUrl: blankToNull(webhookUrl) ?? null,
           hmacMandatory: hmacMandatory ?? false,
           additionalAttributes: (additionalAttributes ?? {}) as object,
           identifier: secureToken(),
@@ -70,63 +66,155 @@ export class InboxService {
       const created = await tx.inbox.create({
         data: {
           ...inbox,
+          ...(csatConfig ? { csatConfig: csatConfig as object } : {}),
+          ...(autoAssignmentConfig ? { autoAssignmentConfig: autoAssignmentConfig as object } : {}),
           accountId: actor.accountId,
           channelId: channel.id,
-          workingHours: DEFAULT_WORKING_HOURS,
+          workingHours: DEFAULT_WORKING_HOURS as object[],
         },
         include: inboxInclude,
       });
-      await emit(actor.accountId, 'inbox.created', { inboxId: created.id });
+      await emit(actor.accountId, 'inbox.created', { inboxId: created.id }, performerOf(actor));
       return created;
     });
   }
 
-  /** One inbox the actor may see. */
+  /** One inbox the actor may see (administrators: any of the account; agents: their member inboxes). */
   async get(actor: AccountActor, inboxId: number) {
     await loadAccessibleInbox(this.db, actor, inboxId);
     return this.db.inbox.findUniqueOrThrow({ where: { id: inboxId }, include: inboxInclude });
   }
 
-  /** The inbox's members, in membership order, with their membership of the account. */
-  async members(actor: AccountActor, inboxId: number) {
-    await loadAccessibleInbox(this.db, actor, inboxId);
-    return this.loadMembers(this.db, actor.accountId, inboxId);
+  /**
+   * Ids of the inboxes the actor may see, ordered by lower(name) as Chatwoot
+   * lists them: every inbox of the account for administrators and agent
+   * bots, the member inboxes for agents.
+   */
+  async visibleIds(actor: AccountActor): Promise<number[]> {
+    const agentOnly =
+      actor.kind === 'user' && actor.role === 'agent'
+        ? Prisma.sql`AND id IN (SELECT inbox_id FROM inbox_members WHERE user_id = ${actor.userId})`
+        : Prisma.empty;
+    const rows = await this.db.$queryRaw<{ id: number }[]>`
+      SELECT id FROM inboxes WHERE account_id = ${actor.accountId} ${agentOnly} ORDER BY lower(name), id`;
+    return rows.map((row) => Number(row.id));
   }
 
-  /** Adds the users that are not members yet; every id must be a user of the account. */
-  async addMembers(actor: AccountActor, inboxId: number, userIds: unknown[]) {
-    requireAdministrator(actor);
+  /** The inboxes the actor may see, with their channels, ordered by lower(name). */
+  async list(actor: AccountActor) {
+    const ids = await this.visibleIds(actor);
+    const rows = await this.db.inbox.findMany({ where: { id: { in: ids } }, include: inboxInclude });
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  /**
+   * Changes the inbox's attributes and its API channel's settings
+   * (administrators). Emits `inbox.updated` with the inbox columns that
+   * changed, in Chatwoot's `changed_attributes` shape.
+   */
+  async update(actor: AccountActor, inboxId: number, raw: RawInput<UpdateInboxInput>) {
+    const inbox = await this.administeredInbox(actor, inboxId);
+    const { webhookUrl, hmacMandatory, additionalAttributes, workingHours, csatConfig, autoAssignmentConfig, ...rest } =
+      parseInput(updateInboxInput, raw);
+    const inboxChanges = changedColumns(inbox, {
+      ...rest,
+      csatConfig: csatConfig as object | undefined,
+      autoAssignmentConfig: autoAssignmentConfig as object | undefined,
+      workingHours: workingHours && (mergeWorkingHours(inbox.workingHours, workingHours) as object[]),
+    });
+    const channelChanges = Object.fromEntries(
+      Object.entries({ webhookUrl: blankToNull(webhookUrl), hmacMandatory, additionalAttributes }).filter(
+        ([key, value]) =>
+          value !== undefined && JSON.stringify(value) !== JSON.stringify(inbox.channel[key as keyof typeof inbox.channel]),
+      ),
+    );
+    return this.outbox.transaction(async (tx, emit) => {
+      const columns = Object.keys(inboxChanges);
+      const updated = columns.length > 0 ? await tx.inbox.update({ where: { id: inbox.id }, data: inboxChanges }) : inbox;
+      if (Object.keys(channelChanges).length > 0)
+        await tx.channelApi.update({ where: { id: inbox.channelId }, data: channelChanges });
+      await emit(
+        actor.accountId,
+        'inbox.updated',
+        { inboxId: inbox.id, changedAttributes: changedAttributes(inbox, updated, columns) },
+        performerOf(actor),
+      );
+      return tx.inbox.findUniqueOrThrow({ where: { id: inbox.id }, include: inboxInclude });
+    });
+  }
+
+  /**
+   * Deletes the inbox with its channel, members, contact inboxes,
+   * conversations and messages, at once (administrators; Chatwoot queues
+   * the same deletion as a job). Emits `inbox.deleted`.
+   */
+  async delete(actor: AccountActor, inboxId: number): Promise<void> {
+    const inbox = await this.administeredInbox(actor, inboxId);
+    await this.outbox.transaction(async (tx, emit) => {
+      await emit(actor.accountId, 'inbox.deleted', { inboxId: inbox.id }, performerOf(actor));
+      // The inbox belongs to its channel: deleting the channel cascades to the inbox and all it holds.
+      await tx.channelApi.delete({ where: { id: inbox.channelId } });
+    });
+  }
+
+  /**
+   * Connects an agent bot to the inbox, replacing any other, or disconnects
+   * it with null (administrators). The bot must be the account's own or a
+   * global one (NotFound otherwise).
+   */
+  async setAgentBot(actor: AccountActor, inboxId: number, agentBotId: number | null): Promise<void> {
+    const inbox = await this.administeredInbox(actor, inboxId);
+    if (agentBotId === null) {
+      await this.db.agentBotInbox.deleteMany({ where: { inboxId: inbox.id } });
+      return;
+    }
+    const bot = Number.isSafeInteger(agentBotId)
+      ? await this.db.agentBot.findFirst({
+          where: { id: agentBotId, OR: [{ accountId: actor.accountId }, { accountId: null }] },
+          select: { id: true },
+        })
+      : null;
+    if (!bot) throw new NotFoundError('AgentBot');
+    await this.db.agentBotInbox.upsert({
+      where: { inboxId: inbox.id },
+      create: { inboxId: inbox.id, agentBotId: bot.id, accountId: actor.accountId, status: 'active' },
+      update: { agentBotId: bot.id, status: 'active' },
+    });
+  }
+
+  /** The inbox's members in membership order (administrators and members of the inbox). */
+  members(actor: AccountActor, inboxId: number) {
+    return this.membership.list(actor, inboxId);
+  }
+
+  /** Members of the inbox and administrators of the account: who may be assigned its conversations. */
+  assignableAgents(actor: AccountActor, inboxId: number) {
+    return this.membership.assignable(actor, inboxId);
+  }
+
+  /** Adds users as members (administrators); returns the full member list. */
+  addMembers(actor: AccountActor, inboxId: number, userIds: unknown[]) {
+    return this.membership.add(actor, inboxId, userIds);
+  }
+
+  /** Replaces the member set (administrators); returns the full member list. */
+  setMembers(actor: AccountActor, inboxId: number, userIds: unknown[]) {
+    return this.membership.set(actor, inboxId, userIds);
+  }
+
+  /** Removes members (administrators); unknown and non-member ids are ignored. */
+  removeMembers(actor: AccountActor, inboxId: number, userIds: unknown[]) {
+    return this.membership.remove(actor, inboxId, userIds);
+  }
+
+  /** An inbox of the actor's account (else NotFound) that the actor administers (else Forbidden). */
+  private async administeredInbox(actor: AccountActor, inboxId: number) {
     const inbox = Number.isSafeInteger(inboxId)
-      ? await this.db.inbox.findFirst({ where: { id: inboxId, accountId: actor.accountId } })
+      ? await this.db.inbox.findFirst({ where: { id: inboxId, accountId: actor.accountId }, include: inboxInclude })
       : null;
     if (!inbox) throw new NotFoundError('Inbox');
-    const ids = await this.accountUserIds(actor.accountId, userIds);
-    return this.outbox.transaction(async (tx) => {
-      await tx.inboxMember.createMany({
-        data: ids.map((userId) => ({ inboxId, userId })),
-        skipDuplicates: true,
-      });
-      return this.loadMembers(tx, actor.accountId, inboxId);
-    });
-  }
-
-  private async accountUserIds(accountId: number, userIds: unknown[]): Promise<number[]> {
-    const ids = userIds.map((id) => (typeof id === 'number' || /^\d+$/.test(String(id)) ? Number(id) : NaN));
-    const known = await this.db.accountUser.findMany({
-      where: { accountId, userId: { in: ids.filter((id) => Number.isSafeInteger(id)) } },
-      select: { userId: true },
-    });
-    const knownIds = new Set(known.map((k) => k.userId));
-    if (ids.some((id) => !knownIds.has(id))) throw ValidationError.of('user', 'User must exist');
-    return [...new Set(ids)];
-  }
-
-  private async loadMembers(db: Pick<PrismaClient, 'inboxMember'>, accountId: number, inboxId: number) {
-    const rows = await db.inboxMember.findMany({
-      where: { inboxId },
-      orderBy: { id: 'asc' },
-      include: { user: { include: { accountUsers: { where: { accountId } } } } },
-    });
-    return rows.map((row) => row.user);
+    requireAdministrator(actor);
+    return inbox;
   }
 }

@@ -58,14 +58,18 @@ function senderPush(message: MessageView) {
   return undefined;
 }
 
-/** REST `Message` (§2.6); `echoId` only when the request passed one. */
+/**
+ * REST `Message` (§2.6); `echo_id` when the message was created with one
+ * (stored in its `echoId` column), or when the caller passes one.
+ */
 export function presentMessage(message: MessageView, echoId?: string) {
   const sender = senderPush(message);
+  const echo = echoId ?? message.echoId ?? undefined;
   return {
     id: message.id,
     content: message.content,
     inbox_id: message.inboxId,
-    ...(echoId !== undefined ? { echo_id: echoId } : {}),
+    ...(echo !== undefined ? { echo_id: echo } : {}),
     conversation_id: message.conversation.displayId,
     message_type: MESSAGE_TYPE_NUMBER[message.messageType],
     content_type: message.contentType,

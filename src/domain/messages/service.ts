@@ -1,44 +1,58 @@
 /**
- * Messages: creation rules (spec/API.md §3.6) and listing windows.
+ * Messages (spec/API.md §3.6, §5.2): creation by agents, bots and contacts,
+ * delivery status reports, soft deletion, and the REST listing windows.
  */
-import { z } from 'zod';
+import { AUTH_MESSAGES, type ContactPrincipal } from '../../auth.ts';
 import type { PrismaClient, Tx } from '../../db.ts';
-import { NotFoundError, ValidationError } from '../../errors.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import type { Performer } from '../../events/catalogue.ts';
 import type { Emit, Outbox } from '../../events/outbox.ts';
-import type { Conversation, Inbox, MessageType } from '../../generated/prisma/client.ts';
+import type { Conversation, Inbox, Message, Prisma, SenderType } from '../../generated/prisma/client.ts';
 import { performerOf, type AccountActor } from '../actor.ts';
 import { loadAccessibleConversation } from '../conversations/access.ts';
-import { LIMITS, jsonObject, parseInput, type RawInput } from '../validation.ts';
+import { parseInput, type RawInput } from '../validation.ts';
 import { parseWireTime } from '../wire-time.ts';
+import { saveMessageChanges } from './changes.ts';
+import { contentAttributeProblems } from './content-attributes.ts';
+import { applyToConversation } from './effects.ts';
+import {
+  createMessageSchema,
+  MESSAGE_STATUSES,
+  sendMessageInput,
+  updateMessageStatusInput,
+  type CreateMessageFields,
+  type CreateMessageInput,
+  type MessageStatusName,
+  type SendMessageInput,
+  type UpdateMessageStatusInput,
+} from './inputs.ts';
 import { messageViewInclude, type MessageView } from './presenter.ts';
+
+export { createMessageInput, createMessageSchema, sendMessageInput, updateMessageStatusInput } from './inputs.ts';
+export type { CreateMessageInput, SendMessageInput, UpdateMessageStatusInput } from './inputs.ts';
+export { REOPENED_BY_INCOMING } from './effects.ts';
 
 /** Messages a conversation may receive in one minute before "Too many messages" (Chatwoot's default). */
 export const MESSAGES_PER_MINUTE_LIMIT = 200;
-
-export const REOPENED_BY_INCOMING = 'System reopened the conversation due to a new incoming message.';
-
-export const createMessageInput = z.object({
-  content: z.string().max(LIMITS.messageContent).nullish(),
-  messageType: z.enum(['incoming', 'outgoing', 'activity', 'template']).default('outgoing'),
-  private: z.boolean().default(false),
-  contentType: z
-    .enum([
-      'text', 'input_text', 'input_textarea', 'input_email', 'input_select', 'cards', 'form', 'article',
-      'incoming_email', 'input_csat', 'integrations', 'sticker', 'voice_call',
-    ])
-    .default('text'),
-  contentAttributes: jsonObject().default({}),
-  echoId: z.string().max(LIMITS.string).optional(),
-  sourceId: z.string().max(LIMITS.text).nullish(),
-  externalCreatedAt: z.unknown().optional(),
-  /** Attribute an outgoing message to an agent bot of the account. */
-  senderAgentBotId: z.number().int().optional(),
-});
-export type CreateMessageInput = z.input<typeof createMessageInput>;
+/** What a soft-deleted message says instead of its content. */
+export const DELETED_CONTENT = 'This message was deleted';
+export const STATUS_UPDATE_API_ONLY = 'Message status update is only allowed for API inboxes';
 
 export interface MessageWindow {
   before?: number;
   after?: number;
+}
+
+type ConversationWithInbox = Conversation & { inbox: Inbox };
+
+/** A message about to be written, with who sends it and who caused it. */
+interface Draft {
+  fields: Pick<CreateMessageFields, 'content' | 'messageType' | 'private' | 'contentType' | 'contentAttributes' | 'echoId'> & {
+    sourceId?: string | null;
+    externalCreatedAt?: unknown;
+  };
+  sender: { senderType: SenderType; senderContactId?: number; senderUserId?: number; senderAgentBotId?: number };
+  performer: Performer;
 }
 
 export class MessageService {
@@ -47,9 +61,9 @@ export class MessageService {
     private readonly outbox: Outbox,
   ) {}
 
-  /** Creates a message in the conversation with this display id. */
+  /** Creates a message from an agent or bot in the conversation with this display id. */
   async create(actor: AccountActor, displayId: number, raw: RawInput<CreateMessageInput>) {
-    const input = parseInput(createMessageInput, raw);
+    const input = parseInput(createMessageSchema, raw);
     const conversation = await loadAccessibleConversation(this.db, actor, displayId);
     return this.outbox.transaction(async (tx, emit) => {
       const id = await this.createInTransaction(tx, emit, actor, conversation, input);
@@ -58,132 +72,95 @@ export class MessageService {
   }
 
   /**
-   * Writes a message and its effects on the conversation inside a running
-   * transaction; returns the new message's id.
+   * Writes an agent's or bot's message and its effects on the conversation
+   * inside a running transaction; returns the new message's id. Incoming
+   * messages only in API inboxes; outgoing ones come from the caller (or the
+   * named bot), every other type from the contact (Chatwoot's quirk).
    */
   async createInTransaction(
     tx: Tx,
     emit: Emit,
     actor: AccountActor,
-    conversation: Conversation & { inbox: Inbox },
-    input: z.output<typeof createMessageInput>,
+    conversation: ConversationWithInbox,
+    input: CreateMessageFields,
   ): Promise<number> {
+    const problems = contentAttributeProblems(input.contentType, input.contentAttributes);
+    if (problems.length > 0)
+      throw new ValidationError(problems.map((p) => ({ path: ['contentAttributes'], message: `Content attributes ${p}` })));
     if (input.messageType === 'incoming' && conversation.inbox.channelType !== 'Channel::Api')
-      throw ValidationError.rule('message_type', 'Incoming messages are only allowed in Api inboxes');
-    const recent = await tx.message.count({
-      where: { conversationId: conversation.id, createdAt: { gte: new Date(Date.now() - 60_000) } },
-    });
-    if (recent >= MESSAGES_PER_MINUTE_LIMIT) throw ValidationError.of('base', 'Too many messages');
-
+      throw ValidationError.rule('messageType', 'Incoming messages are only allowed in Api inboxes');
     const sender = await this.senderOf(tx, actor, conversation, input);
-    const externalCreatedAt = parseWireTime(input.externalCreatedAt);
-    const contentAttributes = {
-      ...input.contentAttributes,
-      ...(externalCreatedAt ? { external_created_at: Math.floor(externalCreatedAt.getTime() / 1000) } : {}),
-    };
-    const message = await tx.message.create({
-      data: {
-        accountId: conversation.accountId,
-        inboxId: conversation.inboxId,
-        conversationId: conversation.id,
-        messageType: input.messageType,
-        contentType: input.contentType,
-        content: input.content ?? null,
-        contentAttributes,
-        private: input.private,
-        sourceId: input.sourceId ?? null,
-        ...sender,
-      },
-    });
-    await emit(
-      conversation.accountId,
-      'message.created',
-      {
-        messageId: message.id,
-        conversationId: conversation.id,
-        inboxId: conversation.inboxId,
-        messageType: message.messageType,
-        private: message.private,
-        ...(input.echoId !== undefined ? { echoId: input.echoId } : {}),
-      },
-      performerOf(actor),
-    );
-    await this.applyToConversation(tx, emit, actor, conversation, input.messageType, input.private, message.createdAt);
-    return message.id;
+    return this.write(tx, emit, conversation, { fields: input, sender, performer: performerOf(actor) });
   }
 
-  /** Outgoing messages come from the caller (or the named bot); every other type from the contact. */
-  private async senderOf(
-    tx: Tx,
-    actor: AccountActor,
-    conversation: Conversation,
-    input: z.output<typeof createMessageInput>,
-  ) {
-    if (input.messageType !== 'outgoing')
-      return { senderType: 'Contact' as const, senderContactId: conversation.contactId };
-    if (input.senderAgentBotId !== undefined) {
-      const bot = await tx.agentBot.findFirst({
-        where: {
-          id: input.senderAgentBotId,
-          OR: [{ accountId: conversation.accountId }, { inboxes: { some: { accountId: conversation.accountId } } }],
-        },
-      });
-      if (!bot) throw new NotFoundError('AgentBot');
-      return { senderType: 'AgentBot' as const, senderAgentBotId: bot.id };
-    }
-    return actor.kind === 'user'
-      ? { senderType: 'User' as const, senderUserId: actor.userId }
-      : { senderType: 'AgentBot' as const, senderAgentBotId: actor.agentBotId };
-  }
-
-  /** Activity, waiting time, first reply, and reopening on a new incoming message. */
-  private async applyToConversation(
-    tx: Tx,
-    emit: Emit,
-    actor: AccountActor,
-    conversation: Conversation,
-    messageType: MessageType,
-    isPrivate: boolean,
-    at: Date,
-  ) {
-    const humanReply = messageType === 'outgoing' && !isPrivate && actor.kind === 'user';
-    const reopen =
-      messageType === 'incoming' && (conversation.status === 'resolved' || conversation.status === 'snoozed');
-    const activeBot = reopen
-      ? await tx.agentBotInbox.findFirst({ where: { inboxId: conversation.inboxId, status: 'active' } })
+  /**
+   * Creates a contact's message in a conversation of their own contact inbox
+   * (Client API `POST …/conversations/{id}/messages`): always incoming and
+   * public, sent by the contact. Other conversations are NotFound. Like
+   * Chatwoot's Client API it does not look at `allow_messages_after_resolved`
+   * (a widget setting): a message on a resolved conversation reopens it.
+   */
+  async createFromContact(contact: ContactPrincipal, displayId: number, raw: RawInput<SendMessageInput>) {
+    const input = parseInput(sendMessageInput, raw);
+    const conversation = Number.isSafeInteger(displayId)
+      ? await this.db.conversation.findFirst({
+          where: { accountId: contact.accountId, displayId, contactInboxId: contact.contactInboxId },
+          include: { inbox: true },
+        })
       : null;
-    const newStatus = reopen ? (activeBot ? 'pending' : 'open') : undefined;
-    await tx.conversation.update({
-      where: { id: conversation.id },
-      data: {
-        ...(messageType !== 'activity' ? { lastActivityAt: at } : {}),
-        ...(messageType === 'incoming' && !conversation.waitingSince ? { waitingSince: at } : {}),
-        ...(humanReply ? { waitingSince: null } : {}),
-        ...(humanReply && !conversation.firstReplyCreatedAt ? { firstReplyCreatedAt: at } : {}),
-        ...(newStatus ? { status: newStatus, snoozedUntil: null } : {}),
-      },
+    if (!conversation) throw new NotFoundError('Conversation');
+    return this.outbox.transaction(async (tx, emit) => {
+      const id = await this.write(tx, emit, conversation, {
+        fields: { ...input, messageType: 'incoming', private: false },
+        sender: { senderType: 'Contact', senderContactId: contact.contactId },
+        performer: { type: 'Contact', id: contact.contactId },
+      });
+      return this.loadView(tx, contact.accountId, id);
     });
-    if (!newStatus) return;
-    const activity = await tx.message.create({
-      data: {
-        accountId: conversation.accountId,
-        inboxId: conversation.inboxId,
-        conversationId: conversation.id,
-        messageType: 'activity',
-        content: REOPENED_BY_INCOMING,
-      },
+  }
+
+  /**
+   * Records a delivery status report (users only, API inboxes only, else
+   * Forbidden "Message status update is only allowed for API inboxes").
+   * An unknown status and read → delivered are silently ignored; the
+   * external error is kept in `content_attributes.external_error` only for
+   * `failed` (cleared otherwise). A change emits `message.updated`.
+   */
+  async updateStatus(actor: AccountActor, displayId: number, messageId: number, raw: RawInput<UpdateMessageStatusInput>) {
+    if (actor.kind !== 'user') throw new ForbiddenError(AUTH_MESSAGES.bot_not_allowed);
+    const input = parseInput(updateMessageStatusInput, raw);
+    const conversation = await loadAccessibleConversation(this.db, actor, displayId);
+    if (conversation.inbox.channelType !== 'Channel::Api') throw new ForbiddenError(STATUS_UPDATE_API_ONLY);
+    return this.outbox.transaction(async (tx, emit) => {
+      const message = await this.findInConversation(tx, conversation.id, messageId);
+      const status = input.status;
+      if (isStatus(status) && !(message.status === 'read' && status === 'delivered')) {
+        const attributes = message.contentAttributes as Record<string, unknown>;
+        const externalError = status === 'failed' ? (input.externalError ?? null) : null;
+        const contentAttributes =
+          (attributes.external_error ?? null) === externalError ? attributes : { ...attributes, external_error: externalError };
+        await saveMessageChanges(tx, emit, performerOf(actor), message, { status, contentAttributes });
+      }
+      return this.loadView(tx, actor.accountId, message.id);
     });
-    const ids = { conversationId: conversation.id, inboxId: conversation.inboxId };
-    await emit(conversation.accountId, 'message.created', {
-      messageId: activity.id,
-      ...ids,
-      messageType: 'activity',
-      private: false,
-    });
-    await emit(conversation.accountId, 'conversation.status_changed', ids);
-    await emit(conversation.accountId, 'conversation.updated', {
-      ...ids,
-      changedAttributes: [{ status: { previous_value: conversation.status, current_value: newStatus } }],
+  }
+
+  /**
+   * Soft-deletes a message (users only): its content becomes "This message
+   * was deleted", its content type text and its content attributes
+   * `{deleted: true}`; emits `message.updated`.
+   */
+  async softDelete(actor: AccountActor, displayId: number, messageId: number) {
+    if (actor.kind !== 'user') throw new ForbiddenError(AUTH_MESSAGES.bot_not_allowed);
+    const conversation = await loadAccessibleConversation(this.db, actor, displayId);
+    return this.outbox.transaction(async (tx, emit) => {
+      const message = await this.findInConversation(tx, conversation.id, messageId);
+      await saveMessageChanges(tx, emit, performerOf(actor), message, {
+        content: DELETED_CONTENT,
+        contentType: 'text',
+        contentAttributes: { deleted: true },
+      });
+      return this.loadView(tx, actor.accountId, message.id);
     });
   }
 
@@ -224,4 +201,82 @@ export class MessageService {
       include: messageViewInclude(accountId),
     }) as Promise<MessageView>;
   }
+
+  /** Writes a message (flood guard, external time), emits `message.created`, applies its effects. */
+  private async write(tx: Tx, emit: Emit, conversation: Conversation, draft: Draft): Promise<number> {
+    const { fields, sender } = draft;
+    const recent = await tx.message.count({
+      where: { conversationId: conversation.id, createdAt: { gte: new Date(Date.now() - 60_000) } },
+    });
+    if (recent >= MESSAGES_PER_MINUTE_LIMIT) throw ValidationError.of('base', 'Too many messages');
+    const externalCreatedAt = parseWireTime(fields.externalCreatedAt);
+    const message = await tx.message.create({
+      data: {
+        accountId: conversation.accountId,
+        inboxId: conversation.inboxId,
+        conversationId: conversation.id,
+        messageType: fields.messageType,
+        contentType: fields.contentType,
+        content: fields.content ?? null,
+        contentAttributes: {
+          ...fields.contentAttributes,
+          ...(externalCreatedAt ? { external_created_at: Math.floor(externalCreatedAt.getTime() / 1000) } : {}),
+        } as Prisma.InputJsonObject,
+        private: fields.private,
+        sourceId: fields.sourceId ?? null,
+        echoId: fields.echoId ?? null,
+        ...sender,
+      },
+    });
+    await emit(
+      conversation.accountId,
+      'message.created',
+      {
+        messageId: message.id,
+        conversationId: conversation.id,
+        inboxId: conversation.inboxId,
+        messageType: message.messageType,
+        private: message.private,
+        ...(fields.echoId != null ? { echoId: fields.echoId } : {}),
+      },
+      draft.performer,
+    );
+    await applyToConversation(tx, emit, conversation, {
+      messageType: message.messageType,
+      private: message.private,
+      humanReply: message.messageType === 'outgoing' && !message.private && sender.senderType === 'User',
+      at: message.createdAt,
+    });
+    return message.id;
+  }
+
+  /** Outgoing messages come from the caller (or the named bot); every other type from the contact. */
+  private async senderOf(tx: Tx, actor: AccountActor, conversation: Conversation, input: CreateMessageFields) {
+    if (input.messageType !== 'outgoing')
+      return { senderType: 'Contact' as const, senderContactId: conversation.contactId };
+    if (input.senderAgentBotId !== undefined) {
+      const bot = await tx.agentBot.findFirst({
+        where: {
+          id: input.senderAgentBotId,
+          OR: [{ accountId: conversation.accountId }, { inboxes: { some: { accountId: conversation.accountId } } }],
+        },
+      });
+      if (!bot) throw new NotFoundError('AgentBot');
+      return { senderType: 'AgentBot' as const, senderAgentBotId: bot.id };
+    }
+    return actor.kind === 'user'
+      ? { senderType: 'User' as const, senderUserId: actor.userId }
+      : { senderType: 'AgentBot' as const, senderAgentBotId: actor.agentBotId };
+  }
+
+  private async findInConversation(tx: Tx, conversationId: number, messageId: number): Promise<Message> {
+    const message = Number.isSafeInteger(messageId)
+      ? await tx.message.findFirst({ where: { id: messageId, conversationId } })
+      : null;
+    if (!message) throw new NotFoundError('Message');
+    return message;
+  }
 }
+
+const isStatus = (value: unknown): value is MessageStatusName =>
+  typeof value === 'string' && (MESSAGE_STATUSES as readonly string[]).includes(value);

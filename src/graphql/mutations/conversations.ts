@@ -1,6 +1,264 @@
 /**
- * Mutations on conversations; each one is a thin call into its domain service.
+ * Mutations on conversations (spec/API.md §3.5, Client API §5.2), each a thin
+ * call into ConversationService that re-loads the conversation with the
+ * caller's selection. Agent bots may only do what Chatwoot's allow-list lets
+ * them (§1.2): create, priority, status, custom attributes, assignment.
+ * Contacts may type in, read and start their own conversations.
  */
+import type { Context } from '../../context.ts';
+import type { AccountActor } from '../../domain/actor.ts';
+import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { builder } from '../builder.ts';
+import { ConversationPriorityEnum, ConversationStatusEnum } from '../types/enums.ts';
+import { actorForAccount, databaseIdOf, locate, optionalDatabaseIdOf } from '../ids.ts';
 
-void builder;
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+type Fields = PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>;
+type Scopes = { staff?: boolean; user?: boolean; contact?: boolean };
+
+/** The conversation a global id names and the caller acting in its account (NotFound for others). */
+async function locateConversation(context: Context, conversationId: string | number) {
+  const { actor, id, record } = await locate(context, 'Conversation', conversationId, 'conversationId');
+  return { actor, id, displayId: record.displayId };
+}
+
+/** A conversation of the calling contact's own session, by global id. */
+async function contactConversation(context: Context, conversationId: string | number) {
+  const principal = context.principal;
+  if (principal?.kind !== 'contact') throw new ForbiddenError();
+  const id = databaseIdOf('Conversation', conversationId, 'conversationId');
+  const row = await context.db.conversation.findUnique({ where: { id }, select: { displayId: true, accountId: true } });
+  if (!row || row.accountId !== principal.accountId) throw new NotFoundError('Conversation');
+  return { principal, displayId: row.displayId };
+}
+
+/** The user id behind an Agent global id of the actor's account. */
+async function agentUserId(context: Context, actor: AccountActor, agentId: string | number, field: string) {
+  const { record } = await locate(context, 'Agent', agentId, field);
+  if (record.accountId !== actor.accountId) throw new NotFoundError('Agent');
+  return record.userId;
+}
+
+const reload = (context: Context, query: object, id: number) =>
+  context.db.conversation.findUniqueOrThrow({ ...query, where: { id } });
+
+const conversationIdField = (t: Fields) => ({ conversationId: t.id({ required: true }) });
+
+/**
+ * Declares `name(input: <Name>Input!): <Name>Result` returning the
+ * conversation, for agents and bots (`act`) and, where allowed, contacts.
+ */
+function conversationMutation<Extra extends Record<string, unknown>>(
+  name: string,
+  options: {
+    description: string;
+    authScopes: Scopes;
+    fields: (t: Fields) => Record<string, ReturnType<Fields['id']> | ReturnType<Fields['string']> | object>;
+    act?: (context: Context, actor: AccountActor, displayId: number, input: Extra) => Promise<unknown>;
+    actAsContact?: (context: Context, displayId: number, input: Extra) => Promise<unknown>;
+  },
+) {
+  const Input = builder.inputType(`${name.charAt(0).toUpperCase()}${name.slice(1)}Input`, {
+    fields: (t) => ({ ...conversationIdField(t), ...options.fields(t) }) as never,
+  });
+  builder.mutationField(name, (t) =>
+    t.prismaField({
+      type: 'Conversation',
+      authScopes: options.authScopes,
+      description: options.description,
+      errors: {},
+      args: { input: t.arg({ type: Input, required: true }) },
+      resolve: async (query, _root, args, context) => {
+        const input = args.input as unknown as { conversationId: string } & Extra;
+        if (context.principal?.kind === 'contact' && options.actAsContact) {
+          const { displayId } = await contactConversation(context, input.conversationId);
+          await options.actAsContact(context, displayId, input);
+        } else {
+          const { actor, displayId } = await locateConversation(context, input.conversationId);
+          await options.act!(context, actor, displayId, input);
+        }
+        return reload(context, query, databaseIdOf('Conversation', input.conversationId, 'conversationId'));
+      },
+    }),
+  );
+}
+
+conversationMutation<{ priority?: string | null }>('updateConversationPriority', {
+  description: 'Sets the priority; null clears it.',
+  authScopes: { staff: true },
+  fields: (t) => ({ priority: t.field({ type: ConversationPriorityEnum }) }),
+  act: (context, actor, displayId, input) =>
+    context.services.conversations.updatePriority(actor, displayId, { priority: input.priority ?? null }),
+});
+
+conversationMutation<{ status?: string | null; snoozedUntil?: Date | null }>('toggleConversationStatus', {
+  description:
+    'Sets the status; without one, open → resolved and anything else → open. An agent (not an administrator) who leaves it open and unassigned is assigned to it.',
+  authScopes: { staff: true },
+  fields: (t) => ({
+    status: t.field({ type: ConversationStatusEnum }),
+    snoozedUntil: t.field({ type: 'DateTime', description: 'When a snoozed conversation reopens.' }),
+  }),
+  act: (context, actor, displayId, input) =>
+    context.services.conversations.toggleStatus(actor, displayId, {
+      status: input.status ?? undefined,
+      snoozedUntil: input.snoozedUntil ?? undefined,
+    }),
+});
+
+conversationMutation<{ assigneeId?: string | null; agentBotId?: string | null; teamId?: string | null }>(
+  'assignConversation',
+  {
+    description:
+      'Assigns exactly one of: an agent who can reach the inbox (assigneeId), an agent bot (agentBotId) or a team (teamId); null unassigns.',
+    authScopes: { staff: true },
+    fields: (t) => ({
+      assigneeId: t.id({ description: 'An Agent id; null unassigns the agent or bot.' }),
+      agentBotId: t.id({ description: 'An AgentBot id; null unassigns the bot.' }),
+      teamId: t.id({ description: 'A Team id; null removes the team.' }),
+    }),
+    act: async (context, actor, displayId, input) =>
+      context.services.conversations.assign(actor, displayId, {
+        assigneeId:
+          input.assigneeId === undefined
+            ? undefined
+            : input.assigneeId === null
+              ? null
+              : await agentUserId(context, actor, input.assigneeId, 'assigneeId'),
+        agentBotId: input.agentBotId === null ? null : optionalDatabaseIdOf('AgentBot', input.agentBotId, 'agentBotId'),
+        teamId: input.teamId === null ? null : optionalDatabaseIdOf('Team', input.teamId, 'teamId'),
+      }),
+  },
+);
+
+conversationMutation<{ labels: string[] }>('setConversationLabels', {
+  description: 'Replaces the labels (trimmed, blanks and duplicates dropped).',
+  authScopes: { user: true },
+  fields: (t) => ({ labels: t.stringList({ required: true }) }),
+  act: (context, actor, displayId, input) => context.services.conversations.setLabels(actor, displayId, input),
+});
+
+conversationMutation<{ customAttributes: Record<string, unknown> }>('setConversationCustomAttributes', {
+  description: 'Replaces the custom attributes.',
+  authScopes: { staff: true },
+  fields: (t) => ({ customAttributes: t.field({ type: 'JSONObject', required: true }) }),
+  act: (context, actor, displayId, input) =>
+    context.services.conversations.setCustomAttributes(actor, displayId, input),
+});
+
+conversationMutation<{ typing: boolean; isPrivate?: boolean | null }>('setConversationTyping', {
+  description: 'Announces that the caller started (typing: true) or stopped typing; contacts never type private notes.',
+  authScopes: { user: true, contact: true },
+  fields: (t) => ({
+    typing: t.boolean({ required: true }),
+    isPrivate: t.boolean({ description: 'Typing a private note (agents only).' }),
+  }),
+  act: (context, actor, displayId, input) =>
+    context.services.conversations.setTyping(actor, displayId, {
+      typingStatus: input.typing ? 'on' : 'off',
+      isPrivate: input.isPrivate ?? false,
+    }),
+  actAsContact: (context, displayId, input) =>
+    context.services.conversations.setTypingByContact(contactOf(context), displayId, {
+      typingStatus: input.typing ? 'on' : 'off',
+      isPrivate: input.isPrivate ?? false,
+    }),
+});
+
+conversationMutation<Record<string, never>>('markConversationSeen', {
+  description: 'The caller has read the conversation (an agent: agentLastSeenAt; a contact: contactLastSeenAt).',
+  authScopes: { user: true, contact: true },
+  fields: () => ({}),
+  act: (context, actor, displayId) => context.services.conversations.markSeen(actor, displayId),
+  actAsContact: (context, displayId) => context.services.conversations.markSeenByContact(contactOf(context), displayId),
+});
+
+conversationMutation<Record<string, never>>('markConversationUnread', {
+  description: 'Marks the conversation unread: last seen one second before the last incoming message.',
+  authScopes: { user: true },
+  fields: () => ({}),
+  act: (context, actor, displayId) => context.services.conversations.markUnread(actor, displayId),
+});
+
+conversationMutation<Record<string, never>>('muteConversation', {
+  description: 'Resolves the conversation and blocks its contact.',
+  authScopes: { user: true },
+  fields: () => ({}),
+  act: (context, actor, displayId) => context.services.conversations.mute(actor, displayId),
+});
+
+conversationMutation<Record<string, never>>('unmuteConversation', {
+  description: 'Unblocks the conversation\'s contact.',
+  authScopes: { user: true },
+  fields: () => ({}),
+  act: (context, actor, displayId) => context.services.conversations.unmute(actor, displayId),
+});
+
+function contactOf(context: Context) {
+  if (context.principal?.kind !== 'contact') throw new ForbiddenError();
+  return context.principal;
+}
+
+const CreateConversationInput = builder.inputType('CreateConversationInput', {
+  description: 'Either inboxId + contactId (the session is found or created), or sourceId alone.',
+  fields: (t) => ({
+    accountId: t.id({ required: true }),
+    inboxId: t.id(),
+    contactId: t.id(),
+    sourceId: t.string({ description: 'The contact inbox\'s source_id.' }),
+    status: t.field({ type: ConversationStatusEnum, description: 'Default: resolved for a blocked contact, pending with an active bot, else open.' }),
+    assigneeId: t.id({ description: 'An Agent id.' }),
+    teamId: t.id(),
+    snoozedUntil: t.field({ type: 'DateTime' }),
+    customAttributes: t.field({ type: 'JSONObject' }),
+    additionalAttributes: t.field({ type: 'JSONObject' }),
+    messageContent: t.string({ description: 'A first outgoing message from the caller.' }),
+  }),
+});
+
+builder.mutationField('createConversation', (t) =>
+  t.prismaField({
+    type: 'Conversation',
+    authScopes: { staff: true },
+    description:
+      'Opens a conversation (with an inbox locked to a single conversation, returns the last one).',
+    errors: {},
+    args: { input: t.arg({ type: CreateConversationInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      const actor = await actorForAccount(context, input.accountId);
+      const view = await context.services.conversations.create(actor, {
+        inboxId: optionalDatabaseIdOf('Inbox', input.inboxId, 'inboxId'),
+        contactId: optionalDatabaseIdOf('Contact', input.contactId, 'contactId'),
+        sourceId: input.sourceId ?? undefined,
+        status: input.status ?? undefined,
+        assigneeId: input.assigneeId == null ? undefined : await agentUserId(context, actor, input.assigneeId, 'assigneeId'),
+        teamId: optionalDatabaseIdOf('Team', input.teamId, 'teamId'),
+        snoozedUntil: input.snoozedUntil?.toISOString(),
+        customAttributes: input.customAttributes ?? undefined,
+        additionalAttributes: input.additionalAttributes ?? undefined,
+        message: input.messageContent == null ? undefined : { content: input.messageContent },
+      });
+      return reload(context, query, view.conversation.id);
+    },
+  }),
+);
+
+const StartConversationInput = builder.inputType('StartConversationInput', {
+  fields: (t) => ({ customAttributes: t.field({ type: 'JSONObject' }) }),
+});
+
+builder.mutationField('startConversation', (t) =>
+  t.prismaField({
+    type: 'Conversation',
+    authScopes: { contact: true },
+    description: 'A contact opens a conversation in their own session (or gets the one an inbox is locked to).',
+    errors: {},
+    args: { input: t.arg({ type: StartConversationInput, required: false }) },
+    resolve: async (query, _root, args, context) => {
+      const conversation = await context.services.conversations.start(contactOf(context), {
+        customAttributes: args.input?.customAttributes ?? undefined,
+      });
+      return reload(context, query, conversation.id);
+    },
+  }),
+);

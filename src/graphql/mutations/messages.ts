@@ -1,6 +1,147 @@
 /**
- * Mutations on messages; each one is a thin call into its domain service.
+ * Mutations on messages; each one is a thin call into MessageService
+ * (spec/API.md §3.6 for agents and bots, §5.2 for contacts).
  */
+import type { ContactPrincipal } from '../../auth.ts';
+import type { Context } from '../../context.ts';
+import { NotFoundError } from '../../errors.ts';
 import { builder } from '../builder.ts';
+import { databaseIdOf, locate, optionalDatabaseIdOf } from '../ids.ts';
+import { MessageContentTypeEnum, MessageStatusEnum, MessageTypeEnum } from '../types/enums.ts';
+import { MessageType } from '../types/message.ts';
 
-void builder;
+/** The input without the fields a client left out or set to null, so that the service's defaults apply. */
+const given = <T extends object>(input: T) =>
+  Object.fromEntries(Object.entries(input).filter(([, value]) => value !== null && value !== undefined)) as {
+    [K in keyof T]?: NonNullable<T[K]>;
+  };
+
+const CreateMessageInput = builder.inputType('CreateMessageInput', {
+  fields: (t) => ({
+    conversationId: t.id({ required: true }),
+    content: t.string({ description: 'At most 150 000 characters; may be left out for input_select and the like.' }),
+    messageType: t.field({
+      type: MessageTypeEnum,
+      defaultValue: 'outgoing',
+      description: 'INCOMING only in API inboxes; every type but OUTGOING is sent as the contact.',
+    }),
+    private: t.boolean({ description: 'A private note, never shown to the contact.' }),
+    contentType: t.field({ type: MessageContentTypeEnum }),
+    contentAttributes: t.field({
+      type: 'JSONObject',
+      description: 'INPUT_SELECT, CARDS, FORM and ARTICLE need `items` (spec/API.md §1.7).',
+    }),
+    echoId: t.string({ description: 'The client\'s own id for the message, shown back as `echoId`.' }),
+    sourceId: t.string({ description: 'The external system\'s id of the message.' }),
+    senderAgentBotId: t.id({ description: 'Send an outgoing message as this agent bot of the account.' }),
+  }),
+});
+
+builder.mutationField('createMessage', (t) =>
+  t.prismaField({
+    type: MessageType,
+    authScopes: { staff: true },
+    description: 'Adds a message to a conversation, as an agent or an agent bot.',
+    errors: {},
+    args: { input: t.arg({ type: CreateMessageInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      const { conversationId, senderAgentBotId, ...fields } = input;
+      const botId = optionalDatabaseIdOf('AgentBot', senderAgentBotId, 'senderAgentBotId');
+      const { actor, record } = await locate(context, 'Conversation', conversationId, 'conversationId');
+      const message = await context.services.messages.create(actor, record.displayId, {
+        ...given(fields),
+        ...(botId !== undefined ? { senderAgentBotId: botId } : {}),
+      });
+      return context.db.message.findUniqueOrThrow({ ...query, where: { id: message.id } });
+    },
+  }),
+);
+
+const UpdateMessageStatusInput = builder.inputType('UpdateMessageStatusInput', {
+  fields: (t) => ({
+    messageId: t.id({ required: true }),
+    status: t.field({ type: MessageStatusEnum, required: true, description: 'READ → DELIVERED is ignored.' }),
+    externalError: t.string({ description: 'Why delivery failed; kept only with FAILED.' }),
+  }),
+});
+
+builder.mutationField('updateMessageStatus', (t) =>
+  t.prismaField({
+    type: MessageType,
+    authScopes: { user: true },
+    description: 'Reports a message\'s delivery status (API inboxes only).',
+    errors: {},
+    args: { input: t.arg({ type: UpdateMessageStatusInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      const { actor, id, record } = await locate(context, 'Message', input.messageId, 'messageId');
+      await context.services.messages.updateStatus(actor, record.conversation.displayId, id, given({
+        status: input.status,
+        externalError: input.externalError,
+      }));
+      return context.db.message.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+);
+
+const DeleteMessageInput = builder.inputType('DeleteMessageInput', {
+  fields: (t) => ({ messageId: t.id({ required: true }) }),
+});
+
+builder.mutationField('deleteMessage', (t) =>
+  t.prismaField({
+    type: MessageType,
+    authScopes: { user: true },
+    description:
+      'Soft-deletes a message: it stays, saying "This message was deleted", with content type TEXT and ' +
+      'content attributes {deleted: true}; the changed message is returned.',
+    errors: {},
+    args: { input: t.arg({ type: DeleteMessageInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      const { actor, id, record } = await locate(context, 'Message', input.messageId, 'messageId');
+      await context.services.messages.softDelete(actor, record.conversation.displayId, id);
+      return context.db.message.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+);
+
+const SendMessageInput = builder.inputType('SendMessageInput', {
+  fields: (t) => ({
+    conversationId: t.id({ required: true }),
+    content: t.string({ description: 'At most 150 000 characters.' }),
+    contentType: t.field({ type: MessageContentTypeEnum }),
+    contentAttributes: t.field({ type: 'JSONObject' }),
+    echoId: t.string({ description: 'The client\'s own id for the message, shown back as `echoId`.' }),
+  }),
+});
+
+builder.mutationField('sendMessage', (t) =>
+  t.prismaField({
+    type: MessageType,
+    authScopes: { contact: true },
+    description: 'A contact writes in one of their own conversations (always incoming, never private).',
+    errors: {},
+    args: { input: t.arg({ type: SendMessageInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      const { conversationId, ...fields } = input;
+      const contact = contactOf(context);
+      const displayId = await ownDisplayId(context, contact, databaseIdOf('Conversation', conversationId, 'conversationId'));
+      const message = await context.services.messages.createFromContact(contact, displayId, given(fields));
+      return context.db.message.findUniqueOrThrow({ ...query, where: { id: message.id } });
+    },
+  }),
+);
+
+function contactOf(context: Context): ContactPrincipal {
+  if (context.principal?.kind !== 'contact') throw new Error('scope-auth lets only contacts reach this field');
+  return context.principal;
+}
+
+/** The display id of a conversation in the contact's account; others are NotFound. */
+async function ownDisplayId(context: Context, contact: ContactPrincipal, conversationId: number): Promise<number> {
+  const conversation = await context.db.conversation.findFirst({
+    where: { id: conversationId, accountId: contact.accountId },
+    select: { displayId: true },
+  });
+  if (!conversation) throw new NotFoundError('Conversation');
+  return conversation.displayId;
+}

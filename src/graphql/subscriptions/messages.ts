@@ -1,23 +1,45 @@
 /**
- * `messageCreated`: new messages the subscriber may see, in an account, an
- * inbox or a conversation (a contact: in their own conversations, never
- * private notes). Each event is re-loaded with the subscriber's selection.
+ * `messageCreated` and `messageUpdated`: messages the subscriber may see, in
+ * an account, an inbox or a conversation. A contact hears only of their own
+ * conversations, never of private notes or activity messages (spec/EVENTS.md
+ * §2.5: those are not broadcast to the contact). Each event is re-loaded with
+ * the subscriber's selection, and the Message type's own check runs again.
  */
+import { filter, pipe } from 'graphql-yoga';
+import type { Context } from '../../context.ts';
+import type { EventDataMap } from '../../events/catalogue.ts';
 import { builder } from '../builder.ts';
-import { EventScopeInput, hear, resolveEventScope } from './events.ts';
+import { MessageType } from '../types/message.ts';
+import { EventScopeInput, hear, resolveEventScope, type EventScope } from './events.ts';
 
-builder.subscriptionField('messageCreated', (t) =>
-  t.prismaField({
-    type: 'Message',
-    authScopes: { authenticated: true },
-    description: 'Messages created where the caller listens and may see them.',
-    args: { scope: t.arg({ type: EventScopeInput, required: false }) },
-    subscribe: async (_root, args, context) =>
-      hear(context, await resolveEventScope(context, args.scope), ['message.created']),
-    resolve: (query, event, _args, context) =>
-      context.db.message.findUniqueOrThrow({
-        ...query,
-        where: { id: (event as { data: { messageId: number } }).data.messageId },
-      }),
-  }),
-);
+type MessageEventName = 'message.created' | 'message.updated';
+
+/** The message events of `name` the caller may hear in `scope`. */
+function messageEvents(context: Context, scope: EventScope, name: MessageEventName) {
+  const events = hear(context, scope, [name]);
+  if (context.principal?.kind !== 'contact') return events;
+  return pipe(
+    events,
+    filter((event) => (event.data as EventDataMap[MessageEventName]).messageType !== 'activity'),
+  );
+}
+
+for (const [field, name, description] of [
+  ['messageCreated', 'message.created', 'Messages created where the caller listens and may see them.'],
+  ['messageUpdated', 'message.updated', 'Messages changed (status, soft deletion) where the caller listens and may see them.'],
+] as const) {
+  builder.subscriptionField(field, (t) =>
+    t.prismaField({
+      type: MessageType,
+      authScopes: { authenticated: true },
+      description,
+      args: { scope: t.arg({ type: EventScopeInput, required: false }) },
+      subscribe: async (_root, args, context) => messageEvents(context, await resolveEventScope(context, args.scope), name),
+      resolve: (query, event, _args, context) =>
+        context.db.message.findUniqueOrThrow({
+          ...query,
+          where: { id: (event as { data: { messageId: number } }).data.messageId },
+        }),
+    }),
+  );
+}

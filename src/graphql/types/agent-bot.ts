@@ -1,6 +1,7 @@
 /**
  * AgentBot: an automated participant. It can send messages and be assigned
- * conversations in the inboxes it is connected to.
+ * conversations in the inboxes it is connected to. `Account.agentBots` lists
+ * the account's own bots and the global bots connected to its inboxes.
  */
 import { builder } from '../builder.ts';
 
@@ -22,3 +23,17 @@ export const AgentBotType = builder.prismaNode('AgentBot', {
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
+
+builder.prismaObjectField('Account', 'agentBots', (t) =>
+  t.prismaField({
+    type: [AgentBotType],
+    authScopes: { staff: true },
+    description: 'The account\'s own agent bots and the global bots connected to one of its inboxes, oldest first.',
+    resolve: (query, account, _args, context) =>
+      context.db.agentBot.findMany({
+        ...query,
+        where: { OR: [{ accountId: account.id }, { accountId: null, inboxes: { some: { accountId: account.id } } }] },
+        orderBy: { id: 'asc' },
+      }),
+  }),
+);

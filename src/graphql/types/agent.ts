@@ -1,11 +1,21 @@
 /**
  * Agent: a user as a member of one account (an AccountUser row), with role
- * and availability. Contacts see agents only as senders, so everything but
- * the public name and avatar is for the agent side.
+ * and availability (spec/API.md §2.4). Contacts see agents only as senders,
+ * so everything but the public name and avatar is for the agent side.
+ * `Account.agents` lists them ordered by lower(name), as Chatwoot does.
  */
+import { PothosValidationError } from '@pothos/core';
+import { queryFromInfo } from '@pothos/plugin-prisma';
+import { resolveOffsetConnection, type DefaultConnectionArguments } from '@pothos/plugin-relay';
 import type { Context } from '../../context.ts';
+import { ValidationError } from '../../errors.ts';
 import { builder } from '../builder.ts';
+import { actorInAccount } from '../ids.ts';
 
+const lowerName = (a: { name: string; id: number }, b: { name: string; id: number }) =>
+  a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : a.id - b.id;
+
+/** Agent nodes (AccountUser rows); visible to the account's staff and, as senders, its contacts. */
 export const AgentType = builder.prismaNode('AccountUser', {
   variant: 'Agent',
   id: { field: 'id' },
@@ -40,8 +50,69 @@ export const AgentType = builder.prismaNode('AccountUser', {
       resolve: (m) => m.user.confirmed,
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    inboxes: t.prismaField({
+      type: ['Inbox'],
+      authScopes: { staff: true },
+      description: 'The inboxes of the account the agent is a member of and the caller may see, ordered by lower(name).',
+      select: (_args, _context, nested) => ({ user: { select: { inboxMemberships: { select: { inbox: nested() } } } } }),
+      resolve: async (_query, member, _args, context) => {
+        const inboxes = member.user.inboxMemberships
+          .map((membership) => membership.inbox)
+          .filter((inbox) => inbox.accountId === member.accountId);
+        const visible = await Promise.all(inboxes.map((inbox) => context.access.canSeeInbox(inbox.accountId, inbox.id)));
+        return inboxes.filter((_inbox, index) => visible[index]).sort(lowerName);
+      },
+    }),
   }),
 });
+
+/**
+ * A page of a list whose order a service decided (ids in order): loads only
+ * the page's rows, with offset cursors and the total count. A malformed
+ * cursor is a ValidationError.
+ */
+export async function connectionOfIds<T extends { id: number }>(
+  args: DefaultConnectionArguments,
+  ids: number[],
+  load: (page: number[]) => Promise<T[]>,
+) {
+  try {
+    const connection = await resolveOffsetConnection({ args }, async ({ offset, limit }) => {
+      const page = ids.slice(offset, offset + limit);
+      const byId = new Map((await load(page)).map((row) => [row.id, row]));
+      return page.flatMap((id) => byId.get(id) ?? []);
+    });
+    return { ...connection, totalCount: ids.length };
+  } catch (error) {
+    if (error instanceof PothosValidationError) throw ValidationError.of('after', error.message);
+    throw error;
+  }
+}
+
+builder.prismaObjectField('Account', 'agents', (t) =>
+  t.connection(
+    {
+      type: AgentType,
+      authScopes: { staff: true },
+      description: 'The account\'s agents and administrators, ordered by lower(name).',
+      resolve: async (account, args, context, info) => {
+        const actor = await actorInAccount(context, account.id);
+        const ids = (await context.services.agents.orderedIds(actor)).map((ref) => ref.agentId);
+        const query = queryFromInfo({ context, info, typeName: 'Agent', path: ['edges', 'node'] });
+        return connectionOfIds(args, ids, (page) => context.db.accountUser.findMany({ ...query, where: { id: { in: page } } }));
+      },
+    },
+    {
+      name: 'AccountAgentsConnection',
+      fields: (c) => ({
+        totalCount: c.int({
+          description: 'How many agents the account has, over all pages.',
+          resolve: (connection) => (connection as unknown as { totalCount: number }).totalCount,
+        }),
+      }),
+    },
+  ),
+);
 
 /**
  * The Agent rows for (account, user) pairs, batched per request: conversation

@@ -1,0 +1,155 @@
+/**
+ * Account webhooks (spec/API.md §3.7): administrators choose the URLs that
+ * receive the account's events and which events each one subscribes to
+ * (spec/EVENTS.md §1.2). Deliveries are planned from events by
+ * src/webhooks/planner.ts.
+ */
+import { z } from 'zod';
+import type { PrismaClient } from '../../db.ts';
+import { NotFoundError, ValidationError } from '../../errors.ts';
+import { Prisma } from '../../generated/prisma/client.ts';
+import { WEBHOOK_SUBSCRIPTIONS } from '../../webhooks/planner.ts';
+import { requireAdministrator, type AccountActor } from '../actor.ts';
+import { webhookSecret } from '../tokens.ts';
+import { LIMITS, parseInput, stringColumn, type RawInput } from '../validation.ts';
+
+/** The subscriptions of a webhook created without any (the column's default in Chatwoot). */
+export const DEFAULT_WEBHOOK_SUBSCRIPTIONS = [
+  'conversation_status_changed',
+  'conversation_updated',
+  'conversation_created',
+  'contact_created',
+  'contact_updated',
+  'message_created',
+  'message_updated',
+  'webwidget_triggered',
+] as const;
+
+const isHttpUrl = (value: string) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && !/\s/.test(value);
+  } catch {
+    return false;
+  }
+};
+
+const allowed = new Set<string>(WEBHOOK_SUBSCRIPTIONS);
+
+const webhookFields = {
+  url: z.string().max(LIMITS.url).refine(isHttpUrl, { message: 'is invalid' }),
+  name: stringColumn().nullish(),
+  inboxId: z.number().int().nullish(),
+  /** A non-empty subset of WEBHOOK_SUBSCRIPTIONS; Chatwoot words a bad list "Subscriptions Invalid events". */
+  subscriptions: z
+    .array(z.string())
+    .refine((list) => list.length > 0 && list.every((name) => allowed.has(name)), { message: 'Invalid events' })
+    .transform((list) => [...new Set(list)]),
+};
+
+/** A new webhook: url required; subscriptions default to DEFAULT_WEBHOOK_SUBSCRIPTIONS. */
+export const createWebhookInput = z.object({
+  ...webhookFields,
+  subscriptions: webhookFields.subscriptions.optional(),
+});
+export type CreateWebhookInput = z.input<typeof createWebhookInput>;
+
+/** A webhook change: only the keys given change; a null name or inboxId clears it. */
+export const updateWebhookInput = z.object({
+  url: webhookFields.url.optional(),
+  name: webhookFields.name,
+  inboxId: webhookFields.inboxId,
+  subscriptions: webhookFields.subscriptions.optional(),
+});
+export type UpdateWebhookInput = z.input<typeof updateWebhookInput>;
+
+const urlTaken = () => ValidationError.of('url', 'Url has already been taken');
+
+export class WebhookService {
+  constructor(private readonly db: PrismaClient) {}
+
+  /** The account's webhooks, oldest first (administrators). */
+  async list(actor: AccountActor) {
+    requireAdministrator(actor);
+    return this.db.webhook.findMany({ where: { accountId: actor.accountId }, orderBy: { id: 'asc' } });
+  }
+
+  /**
+   * Creates a webhook (administrators): an http(s) URL unique in the
+   * account, the default subscriptions when none are given, an optional
+   * inbox of the account and a new signing secret.
+   */
+  async create(actor: AccountActor, raw: RawInput<CreateWebhookInput>) {
+    requireAdministrator(actor);
+    const input = parseInput(createWebhookInput, raw);
+    await this.checkInbox(actor, input.inboxId);
+    await this.checkUrlFree(actor.accountId, input.url);
+    return this.saving(() =>
+      this.db.webhook.create({
+        data: {
+          accountId: actor.accountId,
+          url: input.url,
+          name: input.name ?? null,
+          inboxId: input.inboxId ?? null,
+          subscriptions: input.subscriptions ?? [...DEFAULT_WEBHOOK_SUBSCRIPTIONS],
+          secret: webhookSecret(),
+        },
+      }),
+    );
+  }
+
+  /** Changes a webhook's url, name, inbox (null clears it) or subscriptions, with the rules of create. */
+  async update(actor: AccountActor, webhookId: number, raw: RawInput<UpdateWebhookInput>) {
+    const webhook = await this.find(actor, webhookId);
+    requireAdministrator(actor);
+    const input = parseInput(updateWebhookInput, raw);
+    await this.checkInbox(actor, input.inboxId);
+    if (input.url !== undefined && input.url !== webhook.url) await this.checkUrlFree(actor.accountId, input.url);
+    return this.saving(() =>
+      this.db.webhook.update({
+        where: { id: webhook.id },
+        data: {
+          url: input.url,
+          name: input.name,
+          inboxId: input.inboxId,
+          subscriptions: input.subscriptions,
+        },
+      }),
+    );
+  }
+
+  /** Deletes a webhook and its delivery log (administrators). */
+  async delete(actor: AccountActor, webhookId: number): Promise<void> {
+    const webhook = await this.find(actor, webhookId);
+    requireAdministrator(actor);
+    await this.db.webhook.delete({ where: { id: webhook.id } });
+  }
+
+  private async find(actor: AccountActor, webhookId: number) {
+    const webhook = Number.isSafeInteger(webhookId)
+      ? await this.db.webhook.findFirst({ where: { id: webhookId, accountId: actor.accountId } })
+      : null;
+    if (!webhook) throw new NotFoundError('Webhook');
+    return webhook;
+  }
+
+  private async checkInbox(actor: AccountActor, inboxId: number | null | undefined) {
+    if (inboxId == null) return;
+    const inbox = await this.db.inbox.findFirst({ where: { id: inboxId, accountId: actor.accountId }, select: { id: true } });
+    if (!inbox) throw new NotFoundError('Inbox');
+  }
+
+  private async checkUrlFree(accountId: number, url: string) {
+    if (await this.db.webhook.findFirst({ where: { accountId, url }, select: { id: true } })) throw urlTaken();
+  }
+
+  /** Runs a write, reporting a uniqueness race on (account, url) as the validation failure it is. */
+  private async saving<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') throw urlTaken();
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * No N+1: the conversation list with its last message and sender, contact,
+ * assignee, inbox and unread count costs the same small number of SQL
+ * statements for a page of 5 as for a page of 25. Statements are counted at
+ * the driver adapter (`Database.onStatement`), around one real HTTP request.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AssignConversationDocument, ConversationListForCountingDocument } from '../generated/graphql.ts';
+import { globalId, graphql, success } from '../support/graphql.ts';
+import {
+  accountPath,
+  addInboxMember,
+  adminApi,
+  createAgent,
+  createContactInInbox,
+  createConversation,
+  createInbox,
+} from '../support/seed.ts';
+import { startServer, type TestServer } from '../support/server.ts';
+
+let server: TestServer;
+let inbox: { id: number };
+let agent: Awaited<ReturnType<typeof createAgent>>;
+let agentMemberGid: string;
+let adminMemberGid: string;
+let seededCount = 0;
+
+beforeAll(async () => {
+  server = await startServer();
+  inbox = await createInbox(server);
+  agent = await createAgent(server);
+  await addInboxMember(server, inbox.id, agent.id);
+  const prisma = server.app.database.prisma;
+  const members = await prisma.accountUser.findMany({ where: { accountId: server.accountId } });
+  const adminUserId = (await prisma.accessToken.findUniqueOrThrow({ where: { token: server.adminToken } })).userId;
+  agentMemberGid = globalId('Agent', members.find((m) => m.userId === agent.id)!.id);
+  adminMemberGid = globalId('Agent', members.find((m) => m.userId === adminUserId)!.id);
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** Conversations with an incoming and an outgoing message, assigned to the agent, the admin, or nobody. */
+async function seedConversations(count: number) {
+  for (let i = 0; i < count; i++, seededCount++) {
+    const { sourceId } = await createContactInInbox(server, inbox.id);
+    const { id: displayId } = await createConversation(server, sourceId);
+    const post = (body: object) => adminApi(server).post(accountPath(server, `/conversations/${displayId}/messages`), body);
+    await post({ content: `question ${seededCount}`, message_type: 'incoming' });
+    if (seededCount % 2 === 0) await post({ content: `answer ${seededCount}`, message_type: 'outgoing' });
+    const assigneeId = [agentMemberGid, adminMemberGid, null][seededCount % 3];
+    if (assigneeId) {
+      const row = await server.app.database.prisma.conversation.findUniqueOrThrow({
+        where: { accountId_displayId: { accountId: server.accountId, displayId } },
+      });
+      const reply = await graphql(server, server.adminToken, AssignConversationDocument, {
+        input: { conversationId: globalId('Conversation', row.id), assigneeId },
+      });
+      success(reply.data?.assignConversation);
+    }
+  }
+}
+
+/** Runs the list once and returns the SQL statements it caused (the webhook worker's polling left out). */
+async function statementsFor(first: number) {
+  const statements: string[] = [];
+  const stop = server.app.database.onStatement((sql) => {
+    if (!sql.includes('webhook_deliveries')) statements.push(sql);
+  });
+  try {
+    const reply = await graphql(server, server.adminToken, ConversationListForCountingDocument, {
+      id: globalId('Account', server.accountId),
+      first,
+    });
+    expect(reply.errors).toBeUndefined();
+    const connection = success(reply.data?.account).conversations;
+    expect(connection.edges).toHaveLength(first);
+    return { statements, nodes: connection.edges.map((e) => e.node) };
+  } finally {
+    stop();
+  }
+}
+
+/**
+ * Statements per request, whatever the page size:
+ *  1-3  the caller: access token, account, membership;
+ *  4    the account;
+ *  5-8  the page of conversations and its relations (contacts, assignee bots, inboxes);
+ *  9    totalCount;
+ *  10   unread counts;
+ *  11   last message ids (DISTINCT ON);
+ *  12-13 agent assignees (account users with their users' names);
+ *  14-16 the last messages and their sender relations (contacts, bots);
+ *  17-20 agent senders: Message.sender's batched loadAgent (2) and the Agent
+ *       fields' own batched re-load of `user` (2), both in types/message.ts / agent.ts.
+ */
+const EXPECTED_STATEMENTS = 20;
+
+describe('conversation list statement count', () => {
+  it('is the same bounded number for 5 and for 25 conversations', async () => {
+    await seedConversations(5);
+    await statementsFor(5);
+    const five = await statementsFor(5);
+
+    await seedConversations(20);
+    const twentyFive = await statementsFor(25);
+
+    const nodes = twentyFive.nodes;
+    expect(nodes.some((n) => n.assignee?.__typename === 'Agent')).toBe(true);
+    expect(nodes.some((n) => n.assignee === null)).toBe(true);
+    expect(nodes.some((n) => n.lastMessage?.sender?.__typename === 'Agent')).toBe(true);
+    expect(nodes.some((n) => n.lastMessage?.sender?.__typename === 'Contact')).toBe(true);
+    expect(nodes.every((n) => n.contact.name === 'Jane Doe' && n.inbox.name !== '' && n.unreadCount === 1)).toBe(true);
+
+    expect(twentyFive.statements.length, twentyFive.statements.join('\n')).toBe(five.statements.length);
+    expect(five.statements.length, five.statements.join('\n')).toBe(EXPECTED_STATEMENTS);
+  });
+});
