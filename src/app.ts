@@ -53,7 +53,7 @@ export async function createApp(config: Config): Promise<App> {
 
   const services = createServices(db, outbox);
   const authenticator = new Authenticator(db);
-  const yoga = createGraphqlServer({ db, services, pubsub, authenticator });
+  const yoga = createGraphqlServer({ db, services, pubsub, authenticator, logger: http.log });
 
   http.removeAllContentTypeParsers();
   http.addContentTypeParser(['application/json', 'application/*+json'], { parseAs: 'string' }, (_req, body, done) => {

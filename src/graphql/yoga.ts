@@ -19,6 +19,7 @@ import { schema } from './schema.ts';
 export const GRAPHQL_SSE_PATH = '/graphql/stream';
 
 export interface GraphqlDeps {
+  logger: { error(details: object, message: string): void };
   db: PrismaClient;
   services: Services;
   pubsub: SnyptoPubSub;
@@ -101,7 +102,10 @@ export function createGraphqlServer(deps: GraphqlDeps): YogaServerInstance<Recor
         const original = (error as { originalError?: unknown }).originalError ?? error;
         if (original instanceof DomainError)
           return createGraphQLError(original.message, { extensions: { code: original.code } });
-        return defaultMaskError(error, message, isDev);
+        const masked = defaultMaskError(error, message, isDev);
+        // Only the unexpected is masked; operators still need to see it.
+        if (masked !== error) deps.logger.error({ err: original }, 'GraphQL operation failed unexpectedly');
+        return masked;
       },
     },
   });

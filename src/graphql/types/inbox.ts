@@ -33,7 +33,12 @@ const WorkingHoursDayType = builder.objectRef<WorkingHoursDay>('WorkingHoursDay'
 
 const memberAgents = prismaConnectionHelpers(builder, 'InboxMember', {
   cursor: 'id',
-  select: (nodeSelection) => ({ user: { select: { accountUsers: nodeSelection({}) } } }),
+  select: (nodeSelection) => {
+    const selection = nodeSelection({}) as { select?: Record<string, unknown> };
+    // The resolver matches memberships by account, and Prisma refuses an empty `select`.
+    const accountUsers = selection.select ? { ...selection, select: { ...selection.select, accountId: true } } : selection;
+    return { user: { select: { accountUsers } } };
+  },
   query: { orderBy: { id: 'asc' } },
 });
 
