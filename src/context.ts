@@ -38,6 +38,8 @@ export interface Context {
    * resolved for many parents costs one batched statement.
    */
   loader<K, V>(name: string, batch: (keys: readonly K[]) => Promise<readonly (V | Error)[]>): DataLoader<K, V>;
+  /** Drops every loader and what it cached: a subscription does this per event, so each event reads fresh rows. */
+  clearLoaders(): void;
 }
 
 export interface ContextDeps {
@@ -87,6 +89,9 @@ export async function createContext(deps: ContextDeps, credentials: Credentials)
     forget(accountId) {
       actors.delete(accountId);
       access.forget(accountId);
+    },
+    clearLoaders() {
+      loaders.clear();
     },
     loader<K, V>(name: string, batch: (keys: readonly K[]) => Promise<readonly (V | Error)[]>) {
       let loader = loaders.get(name) as DataLoader<K, V> | undefined;

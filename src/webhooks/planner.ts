@@ -27,8 +27,8 @@ const ACCOUNT_ONLY: ReadonlySet<EventName> = new Set<EventName>([
   'inbox.updated',
 ]);
 
-/** Every value an account webhook may subscribe to. */
-export const WEBHOOK_SUBSCRIPTIONS = [
+/** The subscriptions of a webhook created without any (the column's default in Chatwoot). */
+export const DEFAULT_WEBHOOK_SUBSCRIPTIONS = [
   'conversation_status_changed',
   'conversation_updated',
   'conversation_created',
@@ -37,6 +37,11 @@ export const WEBHOOK_SUBSCRIPTIONS = [
   'message_created',
   'message_updated',
   'webwidget_triggered',
+] as const;
+
+/** Every value an account webhook may subscribe to. */
+export const WEBHOOK_SUBSCRIPTIONS = [
+  ...DEFAULT_WEBHOOK_SUBSCRIPTIONS,
   'inbox_created',
   'inbox_updated',
   'conversation_typing_on',

@@ -40,7 +40,7 @@ describe('the seed flow over GraphQL', () => {
     const agent = success(
       (
         await graphql(server, admin, SeedFlowCreateAgentDocument, {
-          input: { accountId, name: 'Ann Agent', email: 'ann.seedflow@example.com', role: 'agent' },
+          input: { accountId, name: 'Ann Agent', email: 'ann.seedflow@example.com', role: 'AGENT' },
         })
       ).data?.createAgent,
     );

@@ -8,22 +8,11 @@ import { z } from 'zod';
 import type { PrismaClient } from '../../db.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
-import { WEBHOOK_SUBSCRIPTIONS } from '../../webhooks/planner.ts';
+import { DEFAULT_WEBHOOK_SUBSCRIPTIONS, WEBHOOK_SUBSCRIPTIONS } from '../../webhooks/planner.ts';
 import { requireAdministrator, type AccountActor } from '../actor.ts';
 import { webhookSecret } from '../tokens.ts';
 import { LIMITS, parseInput, stringColumn, type RawInput } from '../validation.ts';
 
-/** The subscriptions of a webhook created without any (the column's default in Chatwoot). */
-export const DEFAULT_WEBHOOK_SUBSCRIPTIONS = [
-  'conversation_status_changed',
-  'conversation_updated',
-  'conversation_created',
-  'contact_created',
-  'contact_updated',
-  'message_created',
-  'message_updated',
-  'webwidget_triggered',
-] as const;
 
 const isHttpUrl = (value: string) => {
   try {

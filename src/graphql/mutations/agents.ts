@@ -8,6 +8,7 @@ import type { Context } from '../../context.ts';
 import { builder } from '../builder.ts';
 import { actorForAccount, locate } from '../ids.ts';
 import { AgentType } from '../types/agent.ts';
+import { AgentRoleEnum, AvailabilityEnum } from '../types/enums.ts';
 
 const CreateAgentInput = builder.inputType('CreateAgentInput', {
   description: 'A user who already has this email is linked to the account rather than created.',
@@ -15,8 +16,8 @@ const CreateAgentInput = builder.inputType('CreateAgentInput', {
     accountId: t.id({ required: true }),
     name: t.string({ required: true }),
     email: t.string({ required: true }),
-    role: t.string({ description: 'agent (default) or administrator.' }),
-    availability: t.string({ description: 'online, offline (default) or busy.' }),
+    role: t.field({ type: AgentRoleEnum, description: 'AGENT when absent.' }),
+    availability: t.field({ type: AvailabilityEnum, description: 'OFFLINE when absent.' }),
     autoOffline: t.boolean({ description: 'Default false.' }),
   }),
 });
@@ -26,8 +27,8 @@ const UpdateAgentInput = builder.inputType('UpdateAgentInput', {
   fields: (t) => ({
     id: t.id({ required: true }),
     name: t.string(),
-    role: t.string({ description: 'agent or administrator.' }),
-    availability: t.string({ description: 'online, offline or busy.' }),
+    role: t.field({ type: AgentRoleEnum }),
+    availability: t.field({ type: AvailabilityEnum }),
     autoOffline: t.boolean(),
   }),
 });

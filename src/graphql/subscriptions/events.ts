@@ -81,7 +81,10 @@ export function hear<N extends EventName>(
   };
   const heard = async (event: AnyDomainEvent) => {
     if (MEMBERSHIP_EVENTS.has(event.name)) context.forget(event.accountId);
-    return wanted.has(event.name) && inScope(event) && (await context.access.canHear(event));
+    const heardIt = wanted.has(event.name) && inScope(event) && (await context.access.canHear(event));
+    // The subscription's context lives as long as it does: each event is resolved with fresh loaders.
+    if (heardIt) context.clearLoaders();
+    return heardIt;
   };
   return pipe(context.pubsub.subscribe('account:events', scope.accountId), filter(heard)) as AsyncIterable<
     Extract<AnyDomainEvent, { name: N }>

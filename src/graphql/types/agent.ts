@@ -9,44 +9,48 @@ import { queryFromInfo } from '@pothos/plugin-prisma';
 import { resolveOffsetConnection, type DefaultConnectionArguments } from '@pothos/plugin-relay';
 import type { Context } from '../../context.ts';
 import { ValidationError } from '../../errors.ts';
+import type { AccountUser, User } from '../../generated/prisma/client.ts';
 import { builder } from '../builder.ts';
 import { actorInAccount } from '../ids.ts';
+import { AgentRoleEnum, AvailabilityEnum } from './enums.ts';
 
 const lowerName = (a: { name: string; id: number }, b: { name: string; id: number }) =>
   a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : a.id - b.id;
+
+/** An Agent node as resolvers hand it over: the membership with its user. */
+export type AgentRow = AccountUser & { user: User };
 
 /** Agent nodes (AccountUser rows); visible to the account's staff and, as senders, its contacts. */
 export const AgentType = builder.prismaNode('AccountUser', {
   variant: 'Agent',
   id: { field: 'id' },
+  // An agent is always loaded with its user (name, avatar, email), in the same statement batch;
+  // loadAgent loads it the same way, so nothing is fetched twice.
+  include: { user: true },
   authScopes: async (member, context) =>
     context.principal?.kind === 'contact'
       ? context.principal.accountId === member.accountId
       : context.access.isStaffOf(member.accountId),
   fields: (t) => ({
     userDatabaseId: t.exposeInt('userId', { description: 'The user\'s numeric id, as the REST API shows it.' }),
-    name: t.string({ select: { user: { select: { name: true } } }, resolve: (m) => m.user.name }),
+    name: t.string({ resolve: (m) => m.user.name }),
     availableName: t.string({
       description: 'The display name when set, else the name.',
-      select: { user: { select: { name: true, displayName: true } } },
       resolve: (m) => m.user.displayName || m.user.name,
     }),
     avatarUrl: t.string({
       nullable: true,
-      select: { user: { select: { avatarUrl: true } } },
       resolve: (m) => m.user.avatarUrl,
     }),
     email: t.string({
       authScopes: { staff: true },
-      select: { user: { select: { email: true } } },
       resolve: (m) => m.user.email,
     }),
-    role: t.exposeString('role', { authScopes: { staff: true }, description: 'agent or administrator.' }),
-    availability: t.exposeString('availability', { description: 'online, offline or busy.' }),
+    role: t.expose('role', { type: AgentRoleEnum, authScopes: { staff: true } }),
+    availability: t.expose('availability', { type: AvailabilityEnum }),
     autoOffline: t.exposeBoolean('autoOffline', { authScopes: { staff: true } }),
     confirmed: t.boolean({
       authScopes: { staff: true },
-      select: { user: { select: { confirmed: true } } },
       resolve: (m) => m.user.confirmed,
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
@@ -99,7 +103,10 @@ builder.prismaObjectField('Account', 'agents', (t) =>
         const actor = await actorInAccount(context, account.id);
         const ids = (await context.services.agents.orderedIds(actor)).map((ref) => ref.agentId);
         const query = queryFromInfo({ context, info, typeName: 'Agent', path: ['edges', 'node'] });
-        return connectionOfIds(args, ids, (page) => context.db.accountUser.findMany({ ...query, where: { id: { in: page } } }));
+        // The query from the selection includes the user (the type's `include`); Prisma's types cannot see that.
+        const load = (page: number[]) =>
+          context.db.accountUser.findMany({ ...query, where: { id: { in: page } } }) as Promise<AgentRow[]>;
+        return connectionOfIds(args, ids, load);
       },
     },
     {

@@ -9,7 +9,7 @@ import type { Context } from '../../context.ts';
 import { Prisma, type AccountUser } from '../../generated/prisma/client.ts';
 import { builder } from '../builder.ts';
 import { AgentBotType } from './agent-bot.ts';
-import { AgentType } from './agent.ts';
+import { AgentType, loadAgent } from './agent.ts';
 import { ConversationPriorityEnum, ConversationStatusEnum } from './enums.ts';
 import './conversation-queries.ts';
 
@@ -75,28 +75,6 @@ function loadLastMessage(context: Context, query: object, conversation: { id: nu
     .load(keyOf(conversation));
 }
 
-/**
- * Agent assignees, batched per request and loaded with the selection the
- * query makes on them (so the Agent fields need no second look-up).
- */
-function loadAssignee(context: Context, query: { select?: object; include?: object }, accountId: number, userId: number) {
-  const withKeys = query.select ? { select: { ...query.select, accountId: true, userId: true } } : query;
-  return context
-    .loader<string, AccountUser | null>(
-      `conversation-assignee:${JSON.stringify(withKeys)}`,
-      async (keys) => {
-        const pairs = keys.map((key) => key.split(':').map(Number) as [number, number]);
-        const rows = (await context.db.accountUser.findMany({
-          ...withKeys,
-          where: { OR: pairs.map(([a, u]) => ({ accountId: a, userId: u })) },
-        })) as AccountUser[];
-        const byKey = new Map(rows.map((row) => [`${row.accountId}:${row.userId}`, row]));
-        return keys.map((key) => byKey.get(key) ?? null);
-      },
-    )
-    .load(`${accountId}:${userId}`);
-}
-
 export const ConversationType = builder.prismaNode('Conversation', {
   id: { field: 'id' },
   authScopes: (conversation, context) => context.access.canSeeConversation(conversation),
@@ -125,14 +103,9 @@ export const ConversationType = builder.prismaNode('Conversation', {
       nullable: true,
       description: 'The agent or agent bot the conversation is assigned to.',
       select: { assigneeAgentBot: true },
-      resolve: (conversation, _args, context, info) =>
+      resolve: (conversation, _args, context) =>
         conversation.assigneeId !== null
-          ? loadAssignee(
-              context,
-              queryFromInfo({ context, info, typeName: 'Agent' }),
-              conversation.accountId,
-              conversation.assigneeId,
-            )
+          ? loadAgent(context, conversation.accountId, conversation.assigneeId)
           : conversation.assigneeAgentBot,
     }),
     unreadCount: t.int({

@@ -19,3 +19,5 @@ export const MessageContentTypeEnum = fromValues('MessageContentType', [
 ] as const);
 export const ConversationStatusEnum = fromValues('ConversationStatus', ['open', 'resolved', 'pending', 'snoozed'] as const);
 export const ConversationPriorityEnum = fromValues('ConversationPriority', ['low', 'medium', 'high', 'urgent'] as const);
+export const AgentRoleEnum = fromValues('AgentRole', ['agent', 'administrator'] as const);
+export const AvailabilityEnum = fromValues('Availability', ['online', 'offline', 'busy'] as const);

@@ -10,7 +10,7 @@ import { prismaConnectionHelpers, queryFromInfo } from '@pothos/plugin-prisma';
 import type { WorkingHoursDay } from '../../domain/inboxes/settings.ts';
 import { builder } from '../builder.ts';
 import { actorInAccount } from '../ids.ts';
-import { AgentType, connectionOfIds } from './agent.ts';
+import { AgentType, type AgentRow, connectionOfIds } from './agent.ts';
 
 /** `sender_name_type`: friendly or professional. */
 export const SenderNameTypeEnum = builder.enumType('InboxSenderNameType', {
@@ -139,7 +139,8 @@ export const InboxType = builder.prismaNode('Inbox', {
           const connection = memberAgents.resolve(members, args, context);
           return {
             ...connection,
-            edges: connection.edges.map((edge) => ({ ...edge, node: edge.node.user.accountUsers[0]! })),
+            // The Agent selection includes each membership's user (the type's `include`).
+            edges: connection.edges.map((edge) => ({ ...edge, node: edge.node.user.accountUsers[0] as AgentRow })),
             totalCount: inbox._count.members,
           };
         },
