@@ -34,7 +34,7 @@ console.log(
   [
     '',
     `Snypto is serving on ${base} (database: ${app.database.kind})`,
-    `  GraphQL (GraphiQL): ${base}/graphql   graphql-ws: ${base.replace(/^http/, 'ws')}/graphql`,
+    `  GraphQL (GraphiQL): ${base}/graphql   graphql-ws: ${base.replace(/^http/, 'ws')}/graphql   graphql-sse: ${base}/graphql/stream`,
     `  REST base:          ${base}/api/v1     account id: ${bootstrap.accountId}`,
     `  Action Cable:       ${base.replace(/^http/, 'ws')}/cable`,
     bootstrap.created

@@ -106,9 +106,11 @@ export class Visibility {
     inboxId: number;
     conversationId: number;
     private: boolean;
+    messageType: string;
   }): Promise<boolean> {
+    // A contact sees neither private notes nor activity messages (the Client API leaves both out).
     if (this.viewer?.kind === 'contact')
-      return !message.private && (await this.isOwnConversation(message.conversationId));
+      return !message.private && message.messageType !== 'activity' && (await this.isOwnConversation(message.conversationId));
     return this.canSeeInbox(message.accountId, message.inboxId);
   }
 

@@ -436,6 +436,9 @@ describe('Conversation.messages', () => {
     const note = await db().message.findFirstOrThrow({ where: { conversationId: dbId, private: true } });
     const byNode = await graphql(server, contact, MessagesAreaNodeDocument, { id: globalId('Message', note.id) });
     expect(byNode.data?.node ?? null).toBeNull();
+    const activity = await db().message.findFirstOrThrow({ where: { conversationId: dbId, messageType: 'activity' } });
+    const activityByNode = await graphql(server, contact, MessagesAreaNodeDocument, { id: globalId('Message', activity.id) });
+    expect(activityByNode.data?.node ?? null).toBeNull();
     const publicOne = await db().message.findFirstOrThrow({ where: { conversationId: dbId, content: 'm1' } });
     const visible = await graphql(server, contact, MessagesAreaNodeDocument, { id: globalId('Message', publicOne.id) });
     expect(visible.data?.node).toMatchObject({ __typename: 'Message', content: 'm1' });
