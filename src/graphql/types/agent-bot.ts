@@ -8,9 +8,10 @@ import { builder } from '../builder.ts';
 export const AgentBotType = builder.prismaNode('AgentBot', {
   id: { field: 'id' },
   authScopes: async (bot, context) => {
-    if (context.principal?.kind === 'contact') return true;
-    if (bot.accountId !== null) return context.access.isStaffOf(bot.accountId);
-    return context.principal !== null;
+    // Global bots (no account) are public to any caller; an account's bot to its staff and its contacts.
+    if (bot.accountId === null) return context.principal !== null;
+    if (context.principal?.kind === 'contact') return context.principal.accountId === bot.accountId;
+    return context.access.isStaffOf(bot.accountId);
   },
   fields: (t) => ({
     databaseId: t.exposeInt('id'),
