@@ -254,6 +254,9 @@ export class ConversationService {
     work: (tx: Tx, emit: Emit, conversation: Conversation) => Promise<Conversation>,
   ): Promise<Conversation> {
     return this.outbox.transaction(async (tx, emit) => {
+      // Concurrent changes to one conversation take turns, so each decides (and reports) from the row as it is.
+      if (Number.isSafeInteger(displayId))
+        await tx.$queryRaw`SELECT id FROM conversations WHERE account_id = ${actor.accountId} AND display_id = ${displayId} FOR UPDATE`;
       const { inbox: _inbox, ...conversation } = await loadAccessibleConversation(tx, actor, displayId);
       return work(tx, emit, conversation);
     });

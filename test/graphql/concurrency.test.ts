@@ -1,0 +1,59 @@
+/**
+ * Concurrent changes to one conversation take turns (a row lock in the
+ * service's transaction), so each one decides from the row as it is and the
+ * events report what really happened. Run on PostgreSQL, where transactions
+ * truly overlap (the embedded database has a single connection).
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ToggleConversationStatusDocument } from '../generated/graphql.ts';
+import { globalId, graphql } from '../support/graphql.ts';
+import { seedConversation } from '../support/seed.ts';
+import { startServer, type TestServer } from '../support/server.ts';
+
+const POSTGRES = 'postgresql://postgres@127.0.0.1:5432';
+const database = `snypto_concurrency_${process.pid}`;
+const admin = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
+let server: TestServer;
+
+beforeAll(async () => {
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  server = await startServer({ DATABASE_URL: `${POSTGRES}/${database}` });
+});
+afterAll(async () => {
+  await server?.stop();
+  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await admin.end();
+});
+
+describe('concurrent status toggles', () => {
+  it('apply one after the other: open → resolved → open, with one event each', async () => {
+    const { conversation } = await seedConversation(server);
+    const row = await server.app.database.prisma.conversation.findUniqueOrThrow({ where: { uuid: conversation.uuid } });
+    const input = { conversationId: globalId('Conversation', row.id) };
+    const replies = await Promise.all(
+      Array.from({ length: 4 }, () => graphql(server, server.adminToken, ToggleConversationStatusDocument, { input })),
+    );
+    expect(replies.map((r) => r.data?.toggleConversationStatus.__typename)).toEqual(
+      Array(4).fill('ToggleConversationStatusSuccess'),
+    );
+    const after = await server.app.database.prisma.conversation.findUniqueOrThrow({ where: { id: row.id } });
+    expect(after.status).toBe('open');
+    const events = await server.app.database.prisma.event.findMany({
+      where: { name: 'conversation.status_changed', data: { path: ['conversationId'], equals: row.id } },
+      orderBy: { id: 'asc' },
+    });
+    expect(events).toHaveLength(4);
+    const changes = await server.app.database.prisma.event.findMany({
+      where: { name: 'conversation.updated', data: { path: ['conversationId'], equals: row.id } },
+      orderBy: { id: 'asc' },
+    });
+    const statuses = changes.map((e) => {
+      const changed = (e.data as { changedAttributes: Record<string, { previous_value: string; current_value: string }>[] })
+        .changedAttributes.find((c) => 'status' in c)!;
+      return `${changed.status!.previous_value}→${changed.status!.current_value}`;
+    });
+    expect(statuses).toEqual(['open→resolved', 'resolved→open', 'open→resolved', 'resolved→open']);
+  });
+});
