@@ -8,7 +8,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ToggleConversationStatusDocument } from '../generated/graphql.ts';
 import { globalId, graphql } from '../support/graphql.ts';
-import { seedConversation } from '../support/seed.ts';
+import { accountPath, adminApi, seedConversation } from '../support/seed.ts';
+import { REOPENED_BY_INCOMING } from '../../src/domain/messages/effects.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 
 const POSTGRES = 'postgresql://postgres@127.0.0.1:5432';
@@ -27,7 +28,7 @@ afterAll(async () => {
   await admin.end();
 });
 
-describe('concurrent status toggles', () => {
+describe("concurrent changes to one conversation", () => {
   it('apply one after the other: open → resolved → open, with one event each', async () => {
     const { conversation } = await seedConversation(server);
     const row = await server.app.database.prisma.conversation.findUniqueOrThrow({ where: { uuid: conversation.uuid } });
@@ -55,5 +56,28 @@ describe('concurrent status toggles', () => {
       return `${changed.status!.previous_value}→${changed.status!.current_value}`;
     });
     expect(statuses).toEqual(['open→resolved', 'resolved→open', 'open→resolved', 'resolved→open']);
+  });
+
+  it('lets only the first of several simultaneous incoming messages reopen a resolved conversation', async () => {
+    const { conversation } = await seedConversation(server);
+    const prisma = server.app.database.prisma;
+    const row = await prisma.conversation.findUniqueOrThrow({ where: { uuid: conversation.uuid } });
+    await graphql(server, server.adminToken, ToggleConversationStatusDocument, {
+      input: { conversationId: globalId('Conversation', row.id), status: 'RESOLVED' },
+    });
+    const replies = await Promise.all(
+      [1, 2, 3].map((n) =>
+        adminApi(server).post(accountPath(server, `/conversations/${conversation.id}/messages`), {
+          content: `hello ${n}`,
+          message_type: 'incoming',
+        }),
+      ),
+    );
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200]);
+    const reopenings = await prisma.message.count({
+      where: { conversationId: row.id, messageType: 'activity', content: REOPENED_BY_INCOMING },
+    });
+    expect(reopenings).toBe(1);
+    expect((await prisma.conversation.findUniqueOrThrow({ where: { id: row.id } })).status).toBe('open');
   });
 });

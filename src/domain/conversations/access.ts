@@ -18,3 +18,13 @@ export async function loadAccessibleConversation(tx: Tx, actor: AccountActor, di
   await loadAccessibleInbox(tx, actor, conversation.inboxId);
   return conversation;
 }
+
+/**
+ * Locks the conversation's row until the transaction ends, so that
+ * concurrent changes to one conversation take turns and each decides (and
+ * reports) from the row as it is. A no-op when there is no such row.
+ */
+export async function lockConversation(tx: Tx, accountId: number, displayId: number): Promise<void> {
+  if (!Number.isSafeInteger(displayId)) return;
+  await tx.$queryRaw`SELECT id FROM conversations WHERE account_id = ${accountId} AND display_id = ${displayId} FOR UPDATE`;
+}

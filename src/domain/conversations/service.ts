@@ -18,7 +18,7 @@ import type { ContactService } from '../contacts/service.ts';
 import { createMessageInput, type MessageService } from '../messages/service.ts';
 import { jsonObject, LIMITS, parseInput, type RawInput } from '../validation.ts';
 import { parseWireTime } from '../wire-time.ts';
-import { loadAccessibleConversation } from './access.ts';
+import { loadAccessibleConversation, lockConversation } from './access.ts';
 import { accountMemberId, accountTeamId, openConversation, resolveContactInbox } from './creation.ts';
 import { markSeenByAgent, markSeenByContact, markUnread, setTyping, setTypingInput, type SetTypingInput } from './activity.ts';
 import { assign, assignConversationInput, type AssignConversationInput } from './assignment.ts';
@@ -254,9 +254,7 @@ export class ConversationService {
     work: (tx: Tx, emit: Emit, conversation: Conversation) => Promise<Conversation>,
   ): Promise<Conversation> {
     return this.outbox.transaction(async (tx, emit) => {
-      // Concurrent changes to one conversation take turns, so each decides (and reports) from the row as it is.
-      if (Number.isSafeInteger(displayId))
-        await tx.$queryRaw`SELECT id FROM conversations WHERE account_id = ${actor.accountId} AND display_id = ${displayId} FOR UPDATE`;
+      await lockConversation(tx, actor.accountId, displayId);
       const { inbox: _inbox, ...conversation } = await loadAccessibleConversation(tx, actor, displayId);
       return work(tx, emit, conversation);
     });

@@ -9,7 +9,7 @@ import type { Performer } from '../../events/catalogue.ts';
 import type { Emit, Outbox } from '../../events/outbox.ts';
 import type { Conversation, Inbox, Message, Prisma, SenderType } from '../../generated/prisma/client.ts';
 import { performerOf, type AccountActor } from '../actor.ts';
-import { loadAccessibleConversation } from '../conversations/access.ts';
+import { loadAccessibleConversation, lockConversation } from '../conversations/access.ts';
 import { parseInput, type RawInput } from '../validation.ts';
 import { parseWireTime } from '../wire-time.ts';
 import { saveMessageChanges } from './changes.ts';
@@ -64,8 +64,9 @@ export class MessageService {
   /** Creates a message from an agent or bot in the conversation with this display id. */
   async create(actor: AccountActor, displayId: number, raw: RawInput<CreateMessageInput>) {
     const input = parseInput(createMessageSchema, raw);
-    const conversation = await loadAccessibleConversation(this.db, actor, displayId);
     return this.outbox.transaction(async (tx, emit) => {
+      await lockConversation(tx, actor.accountId, displayId);
+      const conversation = await loadAccessibleConversation(tx, actor, displayId);
       const id = await this.createInTransaction(tx, emit, actor, conversation, input);
       return this.loadView(tx, actor.accountId, id);
     });
@@ -102,14 +103,15 @@ export class MessageService {
    */
   async createFromContact(contact: ContactPrincipal, displayId: number, raw: RawInput<SendMessageInput>) {
     const input = parseInput(sendMessageInput, raw);
-    const conversation = Number.isSafeInteger(displayId)
-      ? await this.db.conversation.findFirst({
-          where: { accountId: contact.accountId, displayId, contactInboxId: contact.contactInboxId },
-          include: { inbox: true },
-        })
-      : null;
-    if (!conversation) throw new NotFoundError('Conversation');
     return this.outbox.transaction(async (tx, emit) => {
+      await lockConversation(tx, contact.accountId, displayId);
+      const conversation = Number.isSafeInteger(displayId)
+        ? await tx.conversation.findFirst({
+            where: { accountId: contact.accountId, displayId, contactInboxId: contact.contactInboxId },
+            include: { inbox: true },
+          })
+        : null;
+      if (!conversation) throw new NotFoundError('Conversation');
       const id = await this.write(tx, emit, conversation, {
         fields: { ...input, messageType: 'incoming', private: false },
         sender: { senderType: 'Contact', senderContactId: contact.contactId },
