@@ -104,20 +104,21 @@ export class Authenticator {
 
   /** The principal acting inside an account, or the documented refusal. */
   async actorIn(principal: Principal, accountId: number): Promise<AccountActor> {
-    const account = Number.isSafeInteger(accountId)
-      ? await this.db.account.findUnique({ where: { id: accountId }, select: { id: true, status: true } })
-      : null;
+    if (!Number.isSafeInteger(accountId)) throw new NotFoundError('Account');
+    if (principal.kind === 'user') {
+      // The common case in one statement: a member, with the account's status.
+      const membership = await this.db.accountUser.findUnique({
+        where: { accountId_userId: { accountId, userId: principal.userId } },
+        select: { role: true, account: { select: { status: true } } },
+      });
+      if (membership?.account.status === 'active')
+        return { kind: 'user', accountId, userId: principal.userId, role: membership.role };
+    }
+    const account = await this.db.account.findUnique({ where: { id: accountId }, select: { id: true, status: true } });
     if (!account) throw new NotFoundError('Account');
     if (principal.kind === 'platformApp' || principal.kind === 'contact') throw fail('not_account_member');
     if (account.status === 'suspended') throw fail('account_suspended');
-    if (principal.kind === 'user') {
-      const membership = await this.db.accountUser.findUnique({
-        where: { accountId_userId: { accountId, userId: principal.userId } },
-        select: { role: true },
-      });
-      if (!membership) throw fail('not_account_member');
-      return { kind: 'user', accountId, userId: principal.userId, role: membership.role };
-    }
+    if (principal.kind === 'user') throw fail('not_account_member');
     const bot = await this.db.agentBot.findFirst({
       where: {
         id: principal.agentBotId,
