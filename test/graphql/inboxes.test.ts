@@ -26,6 +26,7 @@ import { contactCaller, globalId, graphql, success } from '../support/graphql.ts
 import { client } from '../support/http.ts';
 import { accountPath, adminApi, createAgent, createInbox, seedConversation } from '../support/seed.ts';
 import { startServer, type TestServer } from '../support/server.ts';
+import { seedForeignTenant } from '../support/tenant.ts';
 import { InboxService } from '../../src/domain/inboxes/service.ts';
 import { Outbox } from '../../src/events/outbox.ts';
 
@@ -53,22 +54,10 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Another tenant with an inbox, an agent and a bot, written directly. */
+/** Another tenant, with its inbox, an agent (its administrator) and a bot. */
 async function seedOtherAccount() {
-  const prisma = db();
-  const otherAccount = await prisma.account.create({ data: { name: 'Other' } });
-  const channel = await prisma.channelApi.create({
-    data: { accountId: otherAccount.id, identifier: `other-${Date.now()}`, hmacToken: `h-${Date.now()}`, secret: 's' },
-  });
-  const inbox = await prisma.inbox.create({
-    data: { accountId: otherAccount.id, channelId: channel.id, name: 'Other inbox', workingHours: [] },
-  });
-  const user = await prisma.user.create({
-    data: { name: 'Stranger', email: `stranger-${Date.now()}@example.com`, pubsubToken: `ps-${Date.now()}` },
-  });
-  const member = await prisma.accountUser.create({ data: { accountId: otherAccount.id, userId: user.id } });
-  const otherBot = await prisma.agentBot.create({ data: { accountId: otherAccount.id, name: 'Other bot' } });
-  return { inbox, agentGid: globalId('Agent', member.id), bot: otherBot };
+  const tenant = await seedForeignTenant(server);
+  return { inbox: tenant.inbox, agentGid: globalId('Agent', tenant.agent.id), bot: tenant.bot };
 }
 
 const inboxGid = (id: number) => globalId('Inbox', id);
@@ -253,7 +242,7 @@ describe('updateInbox', () => {
       input: { id: inboxGid(other.inbox.id), name: 'Mine' },
     });
     expect(elsewhere.data?.updateInbox).toMatchObject({ __typename: 'NotFoundError', message: 'Inbox not found' });
-    expect((await inboxRow(other.inbox.id))?.name).toBe('Other inbox');
+    expect((await inboxRow(other.inbox.id))?.name).toBe(other.inbox.name);
     const malformed = await graphql(server, server.adminToken, UpdateInboxDocument, { input: { id: 'nonsense', name: 'x' } });
     expect(malformed.data?.updateInbox).toMatchObject({
       __typename: 'ValidationError',

@@ -20,6 +20,7 @@ import {
 import { globalId, graphql, success } from '../support/graphql.ts';
 import { accountPath, adminApi, createAgent, createInbox } from '../support/seed.ts';
 import { startServer, type TestServer } from '../support/server.ts';
+import { seedForeignTenant } from '../support/tenant.ts';
 import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.ts';
 
 let server: TestServer;
@@ -59,19 +60,9 @@ afterAll(async () => {
   await sink?.close();
 });
 
-/** Another tenant with an inbox and a webhook, written directly. */
+/** Another tenant, with its inbox and webhook. */
 async function seedOtherAccount() {
-  const prisma = db();
-  const otherAccount = await prisma.account.create({ data: { name: 'Other' } });
-  const channel = await prisma.channelApi.create({
-    data: { accountId: otherAccount.id, identifier: `other-${Date.now()}`, hmacToken: `h-${Date.now()}`, secret: 's' },
-  });
-  const inbox = await prisma.inbox.create({
-    data: { accountId: otherAccount.id, channelId: channel.id, name: 'Other inbox', workingHours: [] },
-  });
-  const webhook = await prisma.webhook.create({
-    data: { accountId: otherAccount.id, url: 'https://other.example/hook', secret: 's' },
-  });
+  const { inbox, webhook } = await seedForeignTenant(server);
   return { inbox, webhook };
 }
 
