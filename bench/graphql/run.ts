@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { CONVERSATION_LIST } from './conversation-list.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -27,29 +28,6 @@ const conversationCount = Number(process.env.BENCH_CONVERSATIONS ?? 60);
 const token = 'bench-admin-token-0123456789';
 const root = path.resolve(import.meta.dirname, '../..');
 
-const CONVERSATION_LIST = `
-  query ConversationList($account: ID!) {
-    account(id: $account) {
-      ... on AccountSuccess {
-        data {
-          conversations(first: 25, status: ALL) {
-            totalCount
-            edges {
-              node {
-                id displayId status unreadCount lastActivityAt
-                contact { id name email }
-                assignee { ... on Agent { id name } }
-                lastMessage {
-                  id content messageType createdAt
-                  sender { ... on Contact { name } ... on Agent { name } ... on AgentBot { name } }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-  }`;
 
 const freePort = () =>
   new Promise<number>((resolve) => {
