@@ -6,6 +6,7 @@
  * bearer token, contacts with their inbox identifier and source_id.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { ContactMessageCreatedDocument, MessageCreatedDocument } from '../generated/graphql.ts';
 import { connectGraphqlSse } from '../support/graphql-sse.ts';
 import { connectGraphqlWs, untilLive } from '../support/graphql-ws.ts';
@@ -130,5 +131,34 @@ describe('contacts over graphql-ws', () => {
     await expect(ws.connected).rejects.toThrow();
     expect(await ws.closed).toBe(4403);
     await ws.dispose();
+  });
+});
+
+describe('graphql-ws close codes (raw protocol frames)', () => {
+  /** Opens a raw graphql-transport-ws socket, sends `frames` in order and resolves with the close code. */
+  async function closeCodeAfter(frames: unknown[]): Promise<number> {
+    const socket = new WebSocket(`${server.wsUrl}/graphql`, 'graphql-transport-ws');
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    for (const frame of frames) socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    return closed;
+  }
+  const init = () => ({ type: 'connection_init', payload: { api_access_token: server.adminToken } });
+  const subscribe = { id: '1', type: 'subscribe', payload: { query: 'subscription { messageCreated { id } }' } };
+
+  it('closes with 4401 when a subscribe comes before connection_init', async () => {
+    expect(await closeCodeAfter([subscribe])).toBe(4401);
+  });
+
+  it('closes with 4429 on a second connection_init', async () => {
+    expect(await closeCodeAfter([init(), init()])).toBe(4429);
+  });
+
+  it('closes with 4400 on a frame that is not a protocol message', async () => {
+    expect(await closeCodeAfter([init(), '{"type":"nonsense"}'])).toBe(4400);
+  });
+
+  it('closes with 4403 for unknown credentials', async () => {
+    expect(await closeCodeAfter([{ type: 'connection_init', payload: { api_access_token: 'nope-nope-nope' } }])).toBe(4403);
   });
 });
