@@ -52,8 +52,9 @@ export async function createApp(config: Config): Promise<App> {
   outbox.onCommit('webhooks', () => worker.wake());
 
   const services = createServices(db, outbox);
-  const authenticator = new Authenticator(db);
-  const yoga = createGraphqlServer({ db, services, pubsub, authenticator, logger: http.log });
+  const readCache = { writeEpoch: database.writeEpoch, maxEntries: config.readCacheEntries };
+  const authenticator = new Authenticator(db, readCache);
+  const yoga = createGraphqlServer({ db, services, pubsub, authenticator, logger: http.log, readCache });
 
   http.removeAllContentTypeParsers();
   http.addContentTypeParser(['application/json', 'application/*+json'], { parseAs: 'string' }, (_req, body, done) => {

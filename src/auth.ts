@@ -6,6 +6,7 @@
  */
 import type { PrismaClient } from './db.ts';
 import type { AccountActor } from './domain/actor.ts';
+import { EpochCache } from './epoch-cache.ts';
 import { DomainError, NotFoundError } from './errors.ts';
 
 export type Principal =
@@ -61,11 +62,34 @@ export const authFailure = (reason: keyof typeof AUTH_MESSAGES) => new AuthError
 const fail = authFailure;
 
 export class Authenticator {
-  constructor(private readonly db: PrismaClient) {}
+  private readonly principals: EpochCache<string, Principal>;
+  private readonly actors: EpochCache<string, AccountActor>;
+
+  /**
+   * @param cache a known token's owner and membership are remembered until
+   *   the database's next committed write (a token reset, a removed agent, a
+   *   changed role all are writes); `maxEntries: 0` turns this off.
+   */
+  constructor(
+    private readonly db: PrismaClient,
+    cache: { writeEpoch: () => number; maxEntries: number },
+  ) {
+    this.principals = new EpochCache(cache.writeEpoch, cache.maxEntries);
+    this.actors = new EpochCache(cache.writeEpoch, cache.maxEntries);
+  }
 
   /** The owner of an access token; throws for a missing or unknown token. */
   async principalFor(token: string | undefined | null): Promise<Principal> {
     if (token === undefined || token === null) throw fail('missing_credentials');
+    const cached = token ? this.principals.get(token) : undefined;
+    if (cached) return cached;
+    const epoch = this.principals.now();
+    const principal = await this.lookUpToken(token);
+    this.principals.set(token, principal, epoch);
+    return principal;
+  }
+
+  private async lookUpToken(token: string): Promise<Principal> {
     const row = token
       ? await this.db.accessToken.findUnique({
           where: { token },
@@ -104,6 +128,16 @@ export class Authenticator {
 
   /** The principal acting inside an account, or the documented refusal. */
   async actorIn(principal: Principal, accountId: number): Promise<AccountActor> {
+    const key = `${JSON.stringify(principal)}@${accountId}`;
+    const cached = this.actors.get(key);
+    if (cached) return cached;
+    const epoch = this.actors.now();
+    const actor = await this.lookUpActor(principal, accountId);
+    this.actors.set(key, actor, epoch);
+    return actor;
+  }
+
+  private async lookUpActor(principal: Principal, accountId: number): Promise<AccountActor> {
     if (!Number.isSafeInteger(accountId)) throw new NotFoundError('Account');
     if (principal.kind === 'user') {
       // The common case in one statement: a member, with the account's status.

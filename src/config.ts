@@ -36,6 +36,7 @@ const environmentSchema = z.object({
   SNYPTO_PLATFORM_TOKEN: secretToken,
   SNYPTO_WEBHOOK_ALLOW_PRIVATE: booleanFlag,
   WEBHOOK_TIMEOUT: z.coerce.number().positive().default(5),
+  SNYPTO_READ_CACHE_ENTRIES: z.coerce.number().int().min(0).default(5000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -57,6 +58,13 @@ export interface Config {
   /** Seconds a webhook receiver has to answer. */
   webhookTimeoutSeconds: number;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+  /**
+   * Entries of each read cache (token owners, memberships, GraphQL query
+   * results), valid until this process's next committed write; 0 turns them
+   * off. They are off whenever REDIS_URL is set: other instances' writes are
+   * not seen here.
+   */
+  readCacheEntries: number;
 }
 
 /** Thrown when the environment is invalid; its message names every problem at once. */
@@ -84,5 +92,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowPrivate: e.SNYPTO_WEBHOOK_ALLOW_PRIVATE,
     webhookTimeoutSeconds: e.WEBHOOK_TIMEOUT,
     logLevel: e.LOG_LEVEL,
+    readCacheEntries: e.REDIS_URL ? 0 : e.SNYPTO_READ_CACHE_ENTRIES,
   };
 }

@@ -14,11 +14,14 @@ import { DomainError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import type { SnyptoPubSub } from './pubsub.ts';
 import { armor } from './limits.ts';
+import { useReadCache } from './read-cache.ts';
 import { schema } from './schema.ts';
 
 export const GRAPHQL_SSE_PATH = '/graphql/stream';
 
 export interface GraphqlDeps {
+  /** Query results are cached per caller until the next committed write (see read-cache.ts). */
+  readCache: { writeEpoch: () => number; maxEntries: number };
   logger: { error(details: object, message: string): void };
   db: PrismaClient;
   services: Services;
@@ -92,7 +95,11 @@ export function createGraphqlServer(deps: GraphqlDeps): YogaServerInstance<Recor
     logging: false,
     // `/graphql/stream`: the graphql-sse protocol (single and distinct connection modes).
     // `/graphql` itself answers `Accept: text/event-stream` with Yoga's own GraphQL over SSE.
-    plugins: [useGraphQLSSE({ endpoint: GRAPHQL_SSE_PATH, authenticate: refuseBadCredentials(deps.authenticator) }), armor()],
+    plugins: [
+      useGraphQLSSE({ endpoint: GRAPHQL_SSE_PATH, authenticate: refuseBadCredentials(deps.authenticator) }),
+      armor(),
+      useReadCache(deps.readCache),
+    ],
     context: async (initial) => {
       const connectionParams = (initial as { connectionParams?: Record<string, unknown> }).connectionParams;
       return createContext(deps, graphqlCredentials(initial.request?.headers, connectionParams));

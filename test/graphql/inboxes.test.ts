@@ -42,7 +42,8 @@ const BOT_REFUSAL = { __typename: 'ForbiddenError', code: 'FORBIDDEN', message: 
 const FORBIDDEN = { __typename: 'ForbiddenError', code: 'FORBIDDEN' };
 
 beforeAll(async () => {
-  server = await startServer();
+  // Statement counts measure execution, so the read cache (which would answer repeats with none) is off.
+  server = await startServer({ SNYPTO_READ_CACHE_ENTRIES: '0' });
   account = globalId('Account', server.accountId);
   agent = await createAgent(server);
   other = await seedOtherAccount();

@@ -1,0 +1,42 @@
+/**
+ * A bounded cache whose entries hold only while the database's write epoch
+ * (Database.writeEpoch) stays where it was when they were read: any
+ * committed write through this process makes every entry stale. Coarse,
+ * but it cannot serve something a write has changed, which is what the token
+ * look-ups and the query results cached with it need.
+ */
+export class EpochCache<K, V> {
+  private readonly entries = new Map<K, { epoch: number; value: V }>();
+
+  constructor(
+    private readonly epoch: () => number,
+    private readonly maxEntries: number,
+  ) {}
+
+  /** The epoch to pass to `set` for a value about to be read from the database. */
+  now(): number {
+    return this.epoch();
+  }
+
+  /** The value stored for `key`, if nothing was written since it was read. */
+  get(key: K): V | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.epoch !== this.epoch()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    // Most recently used last, so that eviction takes the least recently used.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry.value;
+  }
+
+  /** Stores `value`, read at `epoch`; ignored if a write has happened since. */
+  set(key: K, value: V, epoch: number): void {
+    if (this.maxEntries <= 0 || epoch !== this.epoch()) return;
+    this.entries.delete(key);
+    this.entries.set(key, { epoch, value });
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as K);
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The read cache: a query asked again is answered without SQL until the
+ * next committed write, and never with something a write has changed or
+ * with another caller's view. Also the write epoch it rests on.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ReadCacheListDocument,
+  ReadCacheMarkSeenDocument,
+  ReadCacheMeDocument,
+  ReadCacheResetTokenDocument,
+} from '../generated/graphql.ts';
+import { globalId, graphql, success } from '../support/graphql.ts';
+import { accountPath, addInboxMember, adminApi, createAgent, seedConversation } from '../support/seed.ts';
+import { startServer, type TestServer } from '../support/server.ts';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** Runs `work` and returns its result with the SQL statements it caused (the worker's polling left out). */
+async function counting<T>(work: () => Promise<T>): Promise<{ result: T; statements: number }> {
+  let statements = 0;
+  const stop = server.app.database.onStatement((sql) => {
+    if (!sql.includes('webhook_deliveries')) statements++;
+  });
+  try {
+    return { result: await work(), statements };
+  } finally {
+    stop();
+  }
+}
+
+const list = (caller: string) =>
+  graphql(server, caller, ReadCacheListDocument, { account: globalId('Account', server.accountId) }).then(
+    (reply) => success(reply.data?.account).conversations,
+  );
+const post = (displayId: number, body: object) =>
+  adminApi(server).post(accountPath(server, `/conversations/${displayId}/messages`), body);
+
+describe('the read cache', () => {
+  it('answers a repeated query without SQL, and the first one after a write afresh', async () => {
+    const { conversation } = await seedConversation(server);
+    await post(conversation.id, { content: 'first', message_type: 'incoming' });
+    const first = await counting(() => list(server.adminToken));
+    expect(first.statements).toBeGreaterThan(0);
+    const again = await counting(() => list(server.adminToken));
+    expect(again.statements).toBe(0);
+    expect(again.result).toEqual(first.result);
+
+    await post(conversation.id, { content: 'second', message_type: 'incoming' });
+    const after = await counting(() => list(server.adminToken));
+    expect(after.statements).toBeGreaterThan(0);
+    const node = after.result.edges.find((e) => e.node.displayId === conversation.id)!.node;
+    expect(node.lastMessage?.content).toBe('second');
+  });
+
+  it('sees a write that emits no event (an agent marking a conversation seen)', async () => {
+    const { conversation } = await seedConversation(server);
+    await post(conversation.id, { content: 'unread', message_type: 'incoming' });
+    const before = (await list(server.adminToken)).edges.find((e) => e.node.displayId === conversation.id)!.node;
+    expect(before.unreadCount).toBe(1);
+    const seen = await graphql(server, server.adminToken, ReadCacheMarkSeenDocument, { input: { conversationId: before.id } });
+    expect(seen.errors).toBeUndefined();
+    expect(seen.data?.markConversationSeen.__typename).toBe('MarkConversationSeenSuccess');
+    const after = (await list(server.adminToken)).edges.find((e) => e.node.displayId === conversation.id)!.node;
+    expect(after.unreadCount).toBe(0);
+  });
+
+  it("never serves one caller another's view, and follows membership changes", async () => {
+    const agent = await createAgent(server);
+    const mine = await seedConversation(server);
+    const hidden = await seedConversation(server);
+    await addInboxMember(server, mine.inbox.id, agent.id);
+    const agentView = await list(agent.token);
+    const adminView = await list(server.adminToken);
+    const inboxesOf = (view: typeof agentView) => new Set(view.edges.map((e) => e.node.inbox.databaseId));
+    expect(inboxesOf(agentView)).toEqual(new Set([mine.inbox.id]));
+    expect(inboxesOf(adminView).has(hidden.inbox.id)).toBe(true);
+    expect(inboxesOf(await list(agent.token))).toEqual(new Set([mine.inbox.id]));
+
+    await addInboxMember(server, hidden.inbox.id, agent.id);
+    expect(inboxesOf(await list(agent.token))).toEqual(new Set([mine.inbox.id, hidden.inbox.id]));
+  });
+
+  it('refuses a token as soon as it has been reset', async () => {
+    const agent = await createAgent(server);
+    expect((await graphql(server, agent.token, ReadCacheMeDocument)).data?.me.name).toBe('Agent');
+    expect((await graphql(server, agent.token, ReadCacheMeDocument)).data?.me.name).toBe('Agent');
+    const reset = success((await graphql(server, agent.token, ReadCacheResetTokenDocument)).data?.resetAccessToken);
+    const stale = await graphql(server, agent.token, ReadCacheMeDocument);
+    expect(stale.data).toBeNull();
+    expect(stale.errors?.[0]?.extensions?.code).toBe('INVALID_TOKEN');
+    expect((await graphql(server, reset.accessToken, ReadCacheMeDocument)).data?.me.name).toBe('Agent');
+  });
+});
+
+describe('the write epoch', () => {
+  const epoch = () => server.app.database.writeEpoch();
+  const prisma = () => server.app.database.prisma;
+
+  it('does not move for reads, nor for a write that changed no row', async () => {
+    const before = epoch();
+    await prisma().account.findMany();
+    await prisma().$queryRaw`SELECT 1 FROM accounts FOR UPDATE`;
+    await prisma().$queryRaw`UPDATE accounts SET name = name WHERE id = -1 RETURNING id`;
+    await prisma().contact.updateMany({ where: { id: -1 }, data: { name: 'nobody' } });
+    expect(epoch()).toBe(before);
+  });
+
+  it('moves after a write that changed rows, and after a transaction only when it commits', async () => {
+    const before = epoch();
+    await prisma().account.update({ where: { id: server.accountId }, data: { locale: 'en' } });
+    expect(epoch()).toBe(before + 1);
+    let inside = NaN;
+    await prisma().$transaction(async (tx) => {
+      await tx.account.update({ where: { id: server.accountId }, data: { locale: 'en' } });
+      inside = epoch();
+    });
+    expect(inside).toBe(before + 1);
+    expect(epoch()).toBe(before + 2);
+    await expect(
+      prisma().$transaction(async (tx) => {
+        await tx.account.update({ where: { id: server.accountId }, data: { locale: 'en' } });
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(epoch()).toBe(before + 2);
+  });
+});
