@@ -10,8 +10,14 @@
  * figure is also printed as a ratio to it: these machines are shared and
  * noisy, so ratios measured side by side are what to compare.
  *
+ * Each database is measured three ways: with the read cache (query results
+ * kept per caller until the next committed write), with the read cache while
+ * messages are being posted (BENCH_WRITES_PER_SECOND, default 10), and with
+ * the read cache off (every request executed: 9 SQL statements).
+ *
  * Options (environment): DATABASE_URL, BENCH_SECONDS (default 10),
- * BENCH_CONNECTIONS (default 50), BENCH_CONVERSATIONS (default 60).
+ * BENCH_CONNECTIONS (default 50), BENCH_CONVERSATIONS (default 60),
+ * BENCH_WRITES_PER_SECOND (default 10).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -25,6 +31,7 @@ import { CONVERSATION_LIST } from './conversation-list.ts';
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const conversationCount = Number(process.env.BENCH_CONVERSATIONS ?? 60);
+const writesPerSecond = Number(process.env.BENCH_WRITES_PER_SECOND ?? 10);
 const token = 'bench-admin-token-0123456789';
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -71,8 +78,16 @@ async function rest(url: string, method: string, route: string, body?: unknown) 
   return response.json() as Promise<any>;
 }
 
+interface Seeded {
+  /** The account's global id. */
+  account: string;
+  /** REST paths of the seeded conversations' messages, for the writer. */
+  messagePaths: string[];
+}
+
 /** An inbox, two agents, and conversations with a contact, an assignee and three messages each. */
-async function seed(url: string): Promise<string> {
+async function seed(url: string): Promise<Seeded> {
+  const messagePaths: string[] = [];
   const profile = await rest(url, 'GET', '/api/v1/profile');
   const account = `/api/v1/accounts/${profile.account_id}`;
   const inbox = await rest(url, 'POST', `${account}/inboxes`, { name: 'Bench', channel: { type: 'api' } });
@@ -92,10 +107,31 @@ async function seed(url: string): Promise<string> {
       source_id: contact.payload.contact_inbox.source_id,
       assignee_id: agents[i % 2],
     });
+    const messages = `${account}/conversations/${conversation.id}/messages`;
+    messagePaths.push(messages);
     for (const [content, type] of [['Hello', 'incoming'], ['Hi, how can I help?', 'outgoing'], ['My order is late', 'incoming']])
-      await rest(url, 'POST', `${account}/conversations/${conversation.id}/messages`, { content, message_type: type });
+      await rest(url, 'POST', messages, { content, message_type: type });
   }
-  return Buffer.from(`Account:${profile.account_id}`).toString('base64');
+  return { account: Buffer.from(`Account:${profile.account_id}`).toString('base64'), messagePaths };
+}
+
+/**
+ * Posts an incoming message `perSecond` times a second, round-robin over the
+ * conversations (staying under Chatwoot's 200 messages a minute per
+ * conversation), until stopped; returns how many it posted.
+ */
+function startWriter(url: string, messagePaths: string[], perSecond: number) {
+  let posted = 0;
+  let failed = 0;
+  const timer = setInterval(() => {
+    const path = messagePaths[posted % messagePaths.length]!;
+    posted++;
+    rest(url, 'POST', path, { content: `write ${posted}`, message_type: 'incoming' }).catch(() => failed++);
+  }, 1000 / perSecond);
+  return () => {
+    clearInterval(timer);
+    return { posted, failed };
+  };
 }
 
 interface Figures {
@@ -127,16 +163,39 @@ async function drive(url: string, body: string, headers: Record<string, string> 
   };
 }
 
-async function benchSnypto(label: string, env: Record<string, string>): Promise<[string, Figures]> {
-  const server = await spawnServer('src/main.ts', { ...env, SNYPTO_ADMIN_TOKEN: token });
-  try {
-    const account = await seed(server.url);
-    const body = JSON.stringify({ query: CONVERSATION_LIST, variables: { account } });
-    return [label, await drive(server.url, body, { authorization: `Bearer ${token}` })];
-  } finally {
-    server.child.kill('SIGTERM');
-    await new Promise((r) => server.child.once('exit', r));
+/**
+ * Three runs on one database: reads with the read cache (the default), the
+ * same while a writer posts messages (each write makes every cached result
+ * stale), and reads with the cache off (every request executed).
+ */
+async function benchSnypto(label: string, env: Record<string, string>): Promise<[string, Figures][]> {
+  const rows: [string, Figures][] = [];
+  const headers = { authorization: `Bearer ${token}` };
+  let seeded: Seeded | undefined;
+  for (const readCache of [true, false]) {
+    const server = await spawnServer('src/main.ts', {
+      ...env,
+      SNYPTO_ADMIN_TOKEN: token,
+      ...(readCache ? {} : { SNYPTO_READ_CACHE_ENTRIES: '0' }),
+    });
+    try {
+      seeded ??= await seed(server.url);
+      const body = JSON.stringify({ query: CONVERSATION_LIST, variables: { account: seeded.account } });
+      if (!readCache) {
+        rows.push([`${label}, no read cache`, await drive(server.url, body, headers)]);
+        continue;
+      }
+      rows.push([`${label}, read cache`, await drive(server.url, body, headers)]);
+      const stop = startWriter(server.url, seeded.messagePaths, writesPerSecond);
+      const figures = await drive(server.url, body, headers);
+      const { posted, failed } = stop();
+      rows.push([`${label}, read cache, ${posted} writes (${failed} failed) during the run`, figures]);
+    } finally {
+      server.child.kill('SIGTERM');
+      await new Promise((r) => server.child.once('exit', r));
+    }
   }
+  return rows;
 }
 
 async function benchHello(): Promise<Figures> {
@@ -154,7 +213,7 @@ rows.push(['Yoga hello-world (baseline)', hello]);
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'snypto-bench-'));
 try {
-  rows.push(await benchSnypto('Snypto on PGlite', { SNYPTO_DATA_DIR: dataDir }));
+  rows.push(...(await benchSnypto('Snypto on PGlite', { SNYPTO_DATA_DIR: dataDir })));
 } finally {
   await rm(dataDir, { recursive: true, force: true });
 }
@@ -167,7 +226,7 @@ if (process.env.DATABASE_URL) {
   try {
     const url = new URL(process.env.DATABASE_URL);
     url.pathname = `/${name}`;
-    rows.push(await benchSnypto('Snypto on PostgreSQL', { DATABASE_URL: url.toString(), SNYPTO_DATA_DIR: tmpdir() }));
+    rows.push(...(await benchSnypto('Snypto on PostgreSQL', { DATABASE_URL: url.toString(), SNYPTO_DATA_DIR: tmpdir() })));
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();

@@ -7,8 +7,10 @@
  * webhook delivery's outcome, a token reset) makes every cached result
  * stale, so nothing is ever served that a write has changed. Results with
  * errors, mutations and subscriptions are never cached. Each caller has
- * their own entries, so what one may see is never served to another.
+ * their own entries, so what one may see is never served to another, and
+ * the same query missing for many requests at once is executed once.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { getOperationAST, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.ts';
@@ -25,8 +27,11 @@ export function useReadCache(options: { writeEpoch: () => number; maxEntries: nu
     return id;
   };
 
+  // Identical queries that miss together run once: the first executes, the others wait for its result.
+  const inFlight = new Map<string, Promise<ExecutionResult | undefined>>();
+
   return {
-    onExecute({ args, setResultAndStopExecution }) {
+    async onExecute({ args, setResultAndStopExecution }) {
       if (options.maxEntries <= 0) return;
       const context = args.contextValue as Context;
       if (!context.principal) return;
@@ -38,17 +43,28 @@ export function useReadCache(options: { writeEpoch: () => number; maxEntries: nu
         args.variableValues ?? null,
       ]);
       const cached = results.get(key);
-      if (cached) {
-        setResultAndStopExecution(cached);
-        return;
-      }
+      if (cached) return setResultAndStopExecution(cached);
       const epoch = results.now();
+      const flight = `${epoch}:${key}`;
+      const running = inFlight.get(flight);
+      if (running) {
+        const shared = await Promise.race([running, sleep(FLIGHT_WAIT_MS, undefined, { ref: false })]);
+        if (shared) return setResultAndStopExecution(shared);
+        return; // the first one failed or is slow: run this one too
+      }
+      let land!: (result: ExecutionResult | undefined) => void;
+      inFlight.set(flight, new Promise((resolve) => (land = resolve)));
       return {
         onExecuteDone({ result }) {
-          if (Symbol.asyncIterator in result || result.errors?.length) return;
+          inFlight.delete(flight);
+          if (Symbol.asyncIterator in result || result.errors?.length) return land(undefined);
           results.set(key, result, epoch);
+          land(result);
         },
       };
     },
   };
 }
+
+/** How long an identical query waits for the one already running before it runs itself. */
+const FLIGHT_WAIT_MS = 5_000;

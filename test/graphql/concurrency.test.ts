@@ -1,18 +1,26 @@
 /**
  * Concurrent changes to one conversation take turns (a row lock in the
  * service's transaction), so each one decides from the row as it is and the
- * events report what really happened. Run on PostgreSQL, where transactions
- * truly overlap (the embedded database has a single connection).
+ * events report what really happened; identical queries that miss the read
+ * cache together run once. Run on PostgreSQL, where requests truly overlap
+ * (the embedded database has a single connection).
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ToggleConversationStatusDocument } from '../generated/graphql.ts';
-import { globalId, graphql } from '../support/graphql.ts';
+import { ReadCacheListDocument, ToggleConversationStatusDocument } from '../generated/graphql.ts';
+import { globalId, graphql, success } from '../support/graphql.ts';
 import { accountPath, adminApi, seedConversation } from '../support/seed.ts';
 import { REOPENED_BY_INCOMING } from '../../src/domain/messages/effects.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 
 const POSTGRES = 'postgresql://postgres@127.0.0.1:5432';
+
+const listConversations = () =>
+  graphql(server, server.adminToken, ReadCacheListDocument, { account: globalId('Account', server.accountId) }).then(
+    (reply) => success(reply.data?.account).conversations,
+  );
+const postMessage = (displayId: number, body: object) =>
+  adminApi(server).post(accountPath(server, `/conversations/${displayId}/messages`), body);
 const database = `snypto_concurrency_${process.pid}`;
 const admin = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
 let server: TestServer;
@@ -28,7 +36,7 @@ afterAll(async () => {
   await admin.end();
 });
 
-describe("concurrent changes to one conversation", () => {
+describe("concurrent requests", () => {
   it('apply one after the other: open → resolved → open, with one event each', async () => {
     const { conversation } = await seedConversation(server);
     const row = await server.app.database.prisma.conversation.findUniqueOrThrow({ where: { uuid: conversation.uuid } });
@@ -79,5 +87,24 @@ describe("concurrent changes to one conversation", () => {
     });
     expect(reopenings).toBe(1);
     expect((await prisma.conversation.findUniqueOrThrow({ where: { id: row.id } })).status).toBe('open');
+  });
+
+  it('executes a query once when many identical requests miss together', async () => {
+    const { conversation } = await seedConversation(server);
+    await postMessage(conversation.id, { content: 'one', message_type: 'incoming' });
+    await listConversations();
+    await postMessage(conversation.id, { content: 'two', message_type: 'incoming' });
+    // The conversation page is read by exactly one statement per execution.
+    let executions = 0;
+    const stop = server.app.database.onStatement((sql) => {
+      if (/FROM "public"."conversations"/.test(sql) && !/COUNT\(/.test(sql)) executions++;
+    });
+    try {
+      const replies = await Promise.all(Array.from({ length: 10 }, () => listConversations()));
+      expect(new Set(replies.map((r) => JSON.stringify(r))).size).toBe(1);
+    } finally {
+      stop();
+    }
+    expect(executions).toBe(1);
   });
 });
