@@ -36,7 +36,7 @@ const environmentSchema = z.object({
   SNYPTO_PLATFORM_TOKEN: secretToken,
   SNYPTO_WEBHOOK_ALLOW_PRIVATE: booleanFlag,
   WEBHOOK_TIMEOUT: z.coerce.number().positive().default(5),
-  SNYPTO_READ_CACHE_ENTRIES: z.coerce.number().int().min(0).default(5000),
+  SNYPTO_READ_CACHE_ENTRIES: z.coerce.number().int().min(0).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -60,9 +60,9 @@ export interface Config {
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
   /**
    * Entries of each read cache (token owners, memberships, GraphQL query
-   * results), valid until this process's next committed write; 0 turns them
-   * off. They are off whenever REDIS_URL is set: other instances' writes are
-   * not seen here.
+   * results), valid until this process's next committed write and at most
+   * 5 s; 0 turns them off. They are off whenever REDIS_URL is set: other
+   * instances' writes are not seen here.
    */
   readCacheEntries: number;
 }

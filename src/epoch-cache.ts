@@ -3,10 +3,16 @@
  * (Database.writeEpoch) stays where it was when they were read: any
  * committed write through this process makes every entry stale. Coarse,
  * but it cannot serve something a write has changed, which is what the token
- * look-ups and the query results cached with it need.
+ * look-ups and the query results cached with it need. Entries also expire
+ * after MAX_AGE_MS, which bounds what this process cannot see: a write made
+ * outside it (another instance on the same database without Redis, or SQL
+ * typed by hand).
  */
+/** The longest an entry is served, whatever the write epoch says. */
+export const MAX_AGE_MS = 5_000;
+
 export class EpochCache<K, V> {
-  private readonly entries = new Map<K, { epoch: number; value: V }>();
+  private readonly entries = new Map<K, { epoch: number; value: V; readAt: number }>();
 
   constructor(
     private readonly epoch: () => number,
@@ -22,7 +28,7 @@ export class EpochCache<K, V> {
   get(key: K): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (entry.epoch !== this.epoch()) {
+    if (entry.epoch !== this.epoch() || Date.now() - entry.readAt > MAX_AGE_MS) {
       this.entries.delete(key);
       return undefined;
     }
@@ -36,7 +42,7 @@ export class EpochCache<K, V> {
   set(key: K, value: V, epoch: number): void {
     if (this.maxEntries <= 0 || epoch !== this.epoch()) return;
     this.entries.delete(key);
-    this.entries.set(key, { epoch, value });
+    this.entries.set(key, { epoch, value, readAt: Date.now() });
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as K);
   }
 }

@@ -13,6 +13,7 @@ import {
 import { globalId, graphql, success } from '../support/graphql.ts';
 import { accountPath, addInboxMember, adminApi, createAgent, seedConversation } from '../support/seed.ts';
 import { startServer, type TestServer } from '../support/server.ts';
+import { loadConfig } from '../../src/config.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -130,5 +131,14 @@ describe('the write epoch', () => {
       }),
     ).rejects.toThrow('roll back');
     expect(epoch()).toBe(before + 2);
+  });
+});
+
+describe('read cache configuration', () => {
+  it('is off when REDIS_URL says other instances share the database, and refuses a negative size', () => {
+    expect(loadConfig({}).readCacheEntries).toBe(2000);
+    expect(loadConfig({ SNYPTO_READ_CACHE_ENTRIES: '0' }).readCacheEntries).toBe(0);
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).readCacheEntries).toBe(0);
+    expect(() => loadConfig({ SNYPTO_READ_CACHE_ENTRIES: '-1' })).toThrow(/SNYPTO_READ_CACHE_ENTRIES/);
   });
 });
