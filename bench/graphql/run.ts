@@ -19,13 +19,11 @@
  * BENCH_CONNECTIONS (default 50), BENCH_CONVERSATIONS (default 60),
  * BENCH_WRITES_PER_SECOND (default 10).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
+import { figuresOf, rest, spawnServer, withScratchDatabase, type Figures } from '../support.ts';
 import { CONVERSATION_LIST } from './conversation-list.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -33,50 +31,7 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const conversationCount = Number(process.env.BENCH_CONVERSATIONS ?? 60);
 const writesPerSecond = Number(process.env.BENCH_WRITES_PER_SECOND ?? 10);
 const token = 'bench-admin-token-0123456789';
-const root = path.resolve(import.meta.dirname, '../..');
 
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-
-function withoutDatabaseUrl(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { DATABASE_URL: _omitted, ...rest } = env;
-  return rest;
-}
-
-async function spawnServer(script: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: root,
-    // DATABASE_URL reaches the server only when a run passes it (the PGlite run must not inherit it).
-    env: { ...withoutDatabaseUrl(process.env), ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
-    const up = await fetch(`${url}/health`).then((r) => r.status < 500, () => false);
-    if (up) return { url, child };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${script} did not start`);
-}
-
-async function rest(url: string, method: string, route: string, body?: unknown) {
-  const response = await fetch(`${url}${route}`, {
-    method,
-    headers: { 'content-type': 'application/json', api_access_token: token },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
-  return response.json() as Promise<any>;
-}
 
 interface Seeded {
   /** The account's global id. */
@@ -88,29 +43,29 @@ interface Seeded {
 /** An inbox, two agents, and conversations with a contact, an assignee and three messages each. */
 async function seed(url: string): Promise<Seeded> {
   const messagePaths: string[] = [];
-  const profile = await rest(url, 'GET', '/api/v1/profile');
+  const profile = await rest(url, token, 'GET', '/api/v1/profile');
   const account = `/api/v1/accounts/${profile.account_id}`;
-  const inbox = await rest(url, 'POST', `${account}/inboxes`, { name: 'Bench', channel: { type: 'api' } });
+  const inbox = await rest(url, token, 'POST', `${account}/inboxes`, { name: 'Bench', channel: { type: 'api' } });
   const agents = [];
   for (const n of [1, 2]) {
-    const agent = await rest(url, 'POST', `${account}/agents`, { name: `Agent ${n}`, email: `agent${n}@bench.test` });
+    const agent = await rest(url, token, 'POST', `${account}/agents`, { name: `Agent ${n}`, email: `agent${n}@bench.test` });
     agents.push(agent.id);
   }
-  await rest(url, 'POST', `${account}/inbox_members`, { inbox_id: inbox.id, user_ids: agents });
+  await rest(url, token, 'POST', `${account}/inbox_members`, { inbox_id: inbox.id, user_ids: agents });
   for (let i = 0; i < conversationCount; i++) {
-    const contact = await rest(url, 'POST', `${account}/contacts`, {
+    const contact = await rest(url, token, 'POST', `${account}/contacts`, {
       name: `Customer ${i}`,
       email: `customer${i}@bench.test`,
       inbox_id: inbox.id,
     });
-    const conversation = await rest(url, 'POST', `${account}/conversations`, {
+    const conversation = await rest(url, token, 'POST', `${account}/conversations`, {
       source_id: contact.payload.contact_inbox.source_id,
       assignee_id: agents[i % 2],
     });
     const messages = `${account}/conversations/${conversation.id}/messages`;
     messagePaths.push(messages);
     for (const [content, type] of [['Hello', 'incoming'], ['Hi, how can I help?', 'outgoing'], ['My order is late', 'incoming']])
-      await rest(url, 'POST', messages, { content, message_type: type });
+      await rest(url, token, 'POST', messages, { content, message_type: type });
   }
   return { account: Buffer.from(`Account:${profile.account_id}`).toString('base64'), messagePaths };
 }
@@ -126,19 +81,12 @@ function startWriter(url: string, messagePaths: string[], perSecond: number) {
   const timer = setInterval(() => {
     const path = messagePaths[posted % messagePaths.length]!;
     posted++;
-    rest(url, 'POST', path, { content: `write ${posted}`, message_type: 'incoming' }).catch(() => failed++);
+    rest(url, token, 'POST', path, { content: `write ${posted}`, message_type: 'incoming' }).catch(() => failed++);
   }, 1000 / perSecond);
   return () => {
     clearInterval(timer);
     return { posted, failed };
   };
-}
-
-interface Figures {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
 }
 
 async function drive(url: string, body: string, headers: Record<string, string> = {}): Promise<Figures> {
@@ -155,12 +103,7 @@ async function drive(url: string, body: string, headers: Record<string, string> 
     connections,
     duration: seconds,
   });
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.non2xx + result.timeouts,
-  };
+  return figuresOf(result);
 }
 
 /**
@@ -191,8 +134,7 @@ async function benchSnypto(label: string, env: Record<string, string>): Promise<
       const { posted, failed } = stop();
       rows.push([`${label}, read cache, ${posted} writes (${failed} failed) during the run`, figures]);
     } finally {
-      server.child.kill('SIGTERM');
-      await new Promise((r) => server.child.once('exit', r));
+      await server.stop();
     }
   }
   return rows;
@@ -203,7 +145,7 @@ async function benchHello(): Promise<Figures> {
   try {
     return await drive(server.url, JSON.stringify({ query: '{ hello }' }));
   } finally {
-    server.child.kill('SIGTERM');
+    await server.stop();
   }
 }
 
@@ -218,20 +160,12 @@ try {
   await rm(dataDir, { recursive: true, force: true });
 }
 
-if (process.env.DATABASE_URL) {
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await admin.connect();
-  const name = `snypto_bench_${process.pid}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  try {
-    const url = new URL(process.env.DATABASE_URL);
-    url.pathname = `/${name}`;
-    rows.push(...(await benchSnypto('Snypto on PostgreSQL', { DATABASE_URL: url.toString(), SNYPTO_DATA_DIR: tmpdir() })));
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  }
-}
+if (process.env.DATABASE_URL)
+  rows.push(
+    ...(await withScratchDatabase(process.env.DATABASE_URL, (url) =>
+      benchSnypto('Snypto on PostgreSQL', { DATABASE_URL: url, SNYPTO_DATA_DIR: tmpdir() }),
+    )),
+  );
 
 console.log(`\nConversation list, 25 per page with last message, contact and assignee: ${connections} connections, ${seconds} s each`);
 console.log('| server | requests/s | p50 ms | p99 ms | errors | requests/s vs hello-world | p99 vs hello-world |');

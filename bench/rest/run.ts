@@ -1,0 +1,123 @@
+/**
+ * REST benchmark (run on demand: `npm run bench:rest`).
+ *
+ * Message creation (`POST /api/v1/accounts/{id}/conversations/{id}/messages`,
+ * an incoming message) with 50 concurrent clients against Snypto on a
+ * throw-away PostgreSQL database, and beside it, in the same run, the
+ * ceiling: the same message rows inserted by a bare `pg` script with the
+ * same pool size (10) and concurrency. Messages are spread over enough
+ * conversations to stay under Chatwoot's 200 messages a minute per
+ * conversation.
+ *
+ * Options (environment): DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test,
+ * whose server gets a scratch database), BENCH_SECONDS (default 10),
+ * BENCH_CONNECTIONS (default 50), BENCH_CONVERSATIONS (default 400).
+ */
+import { tmpdir } from 'node:os';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { figuresOf, rest, spawnServer, withScratchDatabase, type Figures } from '../support.ts';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const conversationCount = Number(process.env.BENCH_CONVERSATIONS ?? 400);
+const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const token = 'bench-admin-token-0123456789';
+const POOL_SIZE = 10;
+
+/** An API inbox and `conversationCount` conversations, each with its contact; returns their messages paths. */
+async function seed(url: string) {
+  const profile = await rest(url, token, 'GET', '/api/v1/profile');
+  const account = `/api/v1/accounts/${profile.account_id}`;
+  const inbox = await rest(url, token, 'POST', `${account}/inboxes`, { name: 'Bench', channel: { type: 'api' } });
+  const paths: string[] = [];
+  const one = async (i: number) => {
+    const contact = await rest(url, token, 'POST', `${account}/contacts`, { name: `Customer ${i}`, inbox_id: inbox.id });
+    const conversation = await rest(url, token, 'POST', `${account}/conversations`, {
+      source_id: contact.payload.contact_inbox.source_id,
+    });
+    paths.push(`${account}/conversations/${conversation.id}/messages`);
+  };
+  for (let i = 0; i < conversationCount; i += 10)
+    await Promise.all(Array.from({ length: Math.min(10, conversationCount - i) }, (_, k) => one(i + k)));
+  return paths;
+}
+
+async function driveSnypto(url: string, paths: string[]): Promise<Figures> {
+  let sent = 0;
+  const options: autocannon.Options = {
+    url,
+    connections,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', api_access_token: token },
+        setupRequest: (request: autocannon.Request) => {
+          sent++;
+          return {
+            ...request,
+            path: paths[sent % paths.length],
+            body: JSON.stringify({ content: `Message ${sent}`, message_type: 'incoming' }),
+          };
+        },
+      },
+    ],
+  };
+  await autocannon({ ...options, duration: 2 });
+  return figuresOf(await autocannon({ ...options, duration: seconds }));
+}
+
+/** The same rows through a bare pg pool: one INSERT per message, `connections` at a time. */
+async function driveBarePg(url: string): Promise<Figures> {
+  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE });
+  const { rows } = await pool.query<{ id: number; account_id: number; inbox_id: number; contact_id: number }>(
+    'SELECT id, account_id, inbox_id, contact_id FROM conversations ORDER BY id',
+  );
+  let n = 0;
+  const insert = () => {
+    const c = rows[n++ % rows.length]!;
+    return pool.query(
+      `INSERT INTO messages (account_id, inbox_id, conversation_id, message_type, content, sender_type, sender_contact_id, updated_at)
+       VALUES ($1, $2, $3, 'incoming', $4, 'Contact', $5, now())`,
+      [c.account_id, c.inbox_id, c.id, `Message ${n}`, c.contact_id],
+    );
+  };
+  const run = async (durationMs: number) => {
+    const latencies: number[] = [];
+    const until = Date.now() + durationMs;
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        while (Date.now() < until) {
+          const start = performance.now();
+          await insert();
+          latencies.push(performance.now() - start);
+        }
+      }),
+    );
+    return latencies;
+  };
+  try {
+    await run(2_000);
+    const latencies = (await run(seconds * 1000)).sort((a, b) => a - b);
+    const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!);
+    return { rps: latencies.length / seconds, p50: at(0.5), p99: at(0.99), errors: 0 };
+  } finally {
+    await pool.end();
+  }
+}
+
+const [snypto, bare] = await withScratchDatabase(databaseUrl, async (url) => {
+  const server = await spawnServer('src/main.ts', { DATABASE_URL: url, SNYPTO_DATA_DIR: tmpdir(), SNYPTO_ADMIN_TOKEN: token });
+  try {
+    const paths = await seed(server.url);
+    return [await driveSnypto(server.url, paths), await driveBarePg(url)] as const;
+  } finally {
+    await server.stop();
+  }
+});
+
+console.log(`\nMessage creation on PostgreSQL: ${connections} concurrent clients, pool of ${POOL_SIZE}, ${seconds} s each`);
+console.log('| writer | creates/s | p50 ms | p99 ms | errors | creates/s vs bare pg |');
+console.log('|---|---:|---:|---:|---:|---:|');
+for (const [label, f] of [['bare pg INSERT (ceiling)', bare], ['Snypto POST …/messages', snypto]] as const)
+  console.log(`| ${label} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.errors} | ${(f.rps / bare.rps).toFixed(3)} |`);
