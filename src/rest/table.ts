@@ -8,6 +8,7 @@ import { conversationRoutes } from './routes/conversations.ts';
 import { inboxRoutes } from './routes/inboxes.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { profileRoutes } from './routes/profile.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 export const routeTable: Route[] = [
   ...profileRoutes,
@@ -16,4 +17,5 @@ export const routeTable: Route[] = [
   ...contactRoutes,
   ...conversationRoutes,
   ...messageRoutes,
+  ...webhookRoutes,
 ];

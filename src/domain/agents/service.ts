@@ -80,6 +80,29 @@ export class AgentService {
     });
   }
 
+  /**
+   * Invites agents by email (administrators, `POST /agents/bulk_create`):
+   * each new address becomes an agent named after its local part; addresses
+   * already in the account, repeated or invalid are silently skipped.
+   */
+  async bulkCreate(actor: AccountActor, emails: unknown): Promise<void> {
+    requireAdministrator(actor);
+    const list = Array.isArray(emails) ? emails : [];
+    const seen = new Set<string>();
+    for (const raw of list) {
+      if (typeof raw !== 'string') continue;
+      const email = raw.trim().toLowerCase();
+      if (!email || seen.has(email) || !createAgentInput.shape.email.safeParse(email).success) continue;
+      seen.add(email);
+      const member = await this.db.accountUser.findFirst({
+        where: { accountId: actor.accountId, user: { email } },
+        select: { id: true },
+      });
+      if (member) continue;
+      await this.create(actor, { name: email.split('@')[0], email });
+    }
+  }
+
   /** The account's agents ordered by lower(name) as Chatwoot lists them (any member may ask). */
   async orderedIds(actor: AccountActor): Promise<AgentRef[]> {
     const rows = await this.db.$queryRaw<{ id: number; user_id: number }[]>`

@@ -1,7 +1,7 @@
 /**
  * Listing and searching an account's contacts (spec/API.md §3.4: `GET
  * /contacts`, `GET /contacts/search`): a text query over name, email and
- * phone number (ILIKE) and identifier (LIKE, case-sensitive as in
+ * phone number and company name (ILIKE) and identifier (LIKE, case-sensitive as in
  * Chatwoot), a labels filter, and Chatwoot's sort orders (`name` compares
  * lower-cased; `last_activity_at` and `created_at` put missing values last),
  * with the id as tie-breaker so that pages are stable.
@@ -11,7 +11,7 @@ import type { Tx } from '../../db.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
 import { LIMITS, parseInput, type RawInput, stringColumn } from '../validation.ts';
 
-export const CONTACT_SORT_FIELDS = ['name', 'email', 'phoneNumber', 'lastActivityAt', 'createdAt'] as const;
+export const CONTACT_SORT_FIELDS = ['name', 'email', 'phoneNumber', 'lastActivityAt', 'createdAt', 'company', 'city', 'country'] as const;
 export type ContactSortField = (typeof CONTACT_SORT_FIELDS)[number];
 
 export const contactSearchInput = z.object({
@@ -36,6 +36,9 @@ const ORDER_EXPRESSIONS: Record<ContactSortField, (direction: Prisma.Sql) => Pri
   phoneNumber: (direction) => Prisma.sql`phone_number ${direction}`,
   lastActivityAt: (direction) => Prisma.sql`last_activity_at ${direction} NULLS LAST`,
   createdAt: (direction) => Prisma.sql`created_at ${direction} NULLS LAST`,
+  company: (direction) => Prisma.sql`additional_attributes->>'company_name' ${direction} NULLS LAST`,
+  city: (direction) => Prisma.sql`additional_attributes->>'city' ${direction} NULLS LAST`,
+  country: (direction) => Prisma.sql`additional_attributes->>'country' ${direction} NULLS LAST`,
 };
 
 /** `%`, `_` and `\` match themselves: the query is text, not a pattern. */
@@ -48,7 +51,7 @@ function whereClause(accountId: number, input: z.output<typeof contactSearchInpu
   if (text) {
     const pattern = likePattern(text);
     conditions.push(
-      Prisma.sql`(name ILIKE ${pattern} OR email ILIKE ${pattern} OR phone_number ILIKE ${pattern} OR identifier LIKE ${pattern})`,
+      Prisma.sql`(name ILIKE ${pattern} OR email ILIKE ${pattern} OR phone_number ILIKE ${pattern} OR identifier LIKE ${pattern} OR additional_attributes->>'company_name' ILIKE ${pattern})`,
     );
   }
   const labels = [...new Set((input.labels ?? []).map((label) => label.trim()).filter(Boolean))];

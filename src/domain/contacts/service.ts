@@ -6,7 +6,9 @@ import type { PrismaClient, Tx } from '../../db.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import type { Outbox } from '../../events/outbox.ts';
 import type { Contact } from '../../generated/prisma/client.ts';
-import { loadAccessibleInbox, performerOf, requireAdministrator, type AccountActor } from '../actor.ts';
+import { loadAccessibleInbox, performerOf, requireAdministrator, visibleInboxIds, type AccountActor } from '../actor.ts';
+import { visibleConversationsWhere } from '../conversations/list.ts';
+import { loadConversationViews } from '../conversations/view.ts';
 import { presentContactPush } from '../senders/presenter.ts';
 import { secureToken, uuid } from '../tokens.ts';
 import { parseInput, type RawInput } from '../validation.ts';
@@ -159,6 +161,8 @@ export class ContactService {
    * by another contact of that inbox is refused.
    */
   async createContactInboxFor(actor: AccountActor, contactId: number, raw: RawInput<CreateContactInboxInput>) {
+    // A missing or malformed inbox id is an inbox that cannot be found (Rails' `find`), not a validation error.
+    if (!Number.isSafeInteger((raw as { inboxId?: unknown }).inboxId)) throw new NotFoundError('Inbox');
     const input = parseInput(createContactInboxInput, raw);
     return this.outbox.transaction(async (tx) => {
       const contact = await tx.contact.findFirst({ where: { id: contactId, accountId: actor.accountId } });
@@ -215,6 +219,53 @@ export class ContactService {
         return identifyContact(tx, emit, contact, input, { type: 'Contact', id: contact.id });
       }),
     );
+  }
+
+  /**
+   * `GET /contacts/{id}/contactable_inboxes`: every inbox the actor can see,
+   * with the contact's latest source_id there, or a fresh UUID (API inboxes).
+   */
+  async contactableInboxes(actor: AccountActor, contactId: number) {
+    const contact = await this.get(actor, contactId);
+    const visible = await visibleInboxIds(this.db, actor);
+    const inboxes = await this.db.inbox.findMany({
+      where: { accountId: actor.accountId, ...(visible ? { id: { in: visible } } : {}) },
+      orderBy: { id: 'asc' },
+    });
+    const contactInboxes = await this.db.contactInbox.findMany({ where: { contactId: contact.id }, orderBy: { id: 'desc' } });
+    return inboxes.map((inbox) => ({
+      inbox,
+      sourceId: contactInboxes.find((ci) => ci.inboxId === inbox.id)?.sourceId ?? uuid(),
+    }));
+  }
+
+  /**
+   * `POST /contact_inboxes/filter`: the contact holding `sourceId` in an
+   * inbox the actor can access; null when nobody holds it.
+   */
+  async findBySourceId(actor: AccountActor, inboxId: number, sourceId: unknown): Promise<Contact | null> {
+    const inbox = await loadAccessibleInbox(this.db, actor, inboxId);
+    if (typeof sourceId !== 'string' || sourceId === '') return null;
+    const contactInbox = await this.db.contactInbox.findUnique({
+      where: { inboxId_sourceId: { inboxId: inbox.id, sourceId } },
+      include: { contact: true },
+    });
+    return contactInbox?.contact ?? null;
+  }
+
+  /**
+   * `GET /contacts/{id}/conversations`: the contact's conversations the actor
+   * may see, newest activity first, at most 20, as conversation views.
+   */
+  async conversations(actor: AccountActor, contactId: number) {
+    const contact = await this.get(actor, contactId);
+    const rows = await this.db.conversation.findMany({
+      where: { ...visibleConversationsWhere(actor), contactId: contact.id },
+      orderBy: [{ lastActivityAt: 'desc' }, { id: 'desc' }],
+      take: 20,
+      select: { id: true },
+    });
+    return loadConversationViews(this.db, actor.accountId, rows.map((row) => row.id));
   }
 
   /** The contact's contact inboxes with their inboxes, oldest first. */

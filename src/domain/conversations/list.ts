@@ -34,6 +34,13 @@ export const listConversationsInput = z.object({
   /** Matches the contact's name, email, phone number or identifier (case-insensitive). */
   q: z.string().max(LIMITS.string).optional(),
   sortBy: z.enum(CONVERSATION_SORTS).default('last_activity_at_desc'),
+  /**
+   * Chatwoot's `conversation_type`: `unattended` keeps conversations without a
+   * first reply or still waiting. `mention` and `participating` need mention
+   * and participant records Snypto does not keep yet; they (and any other
+   * value) filter nothing, as Chatwoot ignores an unknown type.
+   */
+  conversationType: z.string().max(LIMITS.string).optional(),
 });
 export type ListConversationsInput = z.input<typeof listConversationsInput>;
 export type ListConversationsFilters = z.output<typeof listConversationsInput>;
@@ -66,6 +73,8 @@ function filtersWhere(actor: AccountActor, filters: ListConversationsFilters): P
   if (filters.teamId !== undefined) and.push({ teamId: filters.teamId });
   if (filters.contactId !== undefined) and.push({ contactId: filters.contactId });
   if (filters.labels?.length) and.push({ labels: { hasEvery: filters.labels } });
+  if (filters.conversationType === 'unattended')
+    and.push({ OR: [{ firstReplyCreatedAt: null }, { waitingSince: { not: null } }] });
   const q = filters.q?.trim();
   if (q) {
     const like = { contains: q, mode: 'insensitive' as const };

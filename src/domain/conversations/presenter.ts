@@ -43,19 +43,58 @@ function presentTeamMeta(view: ConversationView) {
 function presentAssigneeMeta(view: ConversationView) {
   const { assignee, assigneeAgentBot } = view.conversation;
   if (assignee) return { assignee: presentAgent(assignee), assignee_type: 'User' };
-  if (assigneeAgentBot)
-    return {
-      assignee: {
-        id: assigneeAgentBot.id,
-        name: assigneeAgentBot.name,
-        description: assigneeAgentBot.description,
-        thumbnail: assigneeAgentBot.avatarUrl ?? '',
-        outgoing_url: assigneeAgentBot.outgoingUrl,
-        bot_type: assigneeAgentBot.botType,
-      },
-      assignee_type: 'AgentBot',
-    };
+  if (assigneeAgentBot) return { assignee: presentAgentBotSlim(assigneeAgentBot), assignee_type: 'AgentBot' };
   return {};
+}
+
+type AssignedBot = NonNullable<ConversationView['conversation']['assigneeAgentBot']>;
+type AssignedTeam = NonNullable<ConversationView['conversation']['team']>;
+
+/** `api/v1/models/_agent_bot_slim` (an assigned agent bot). */
+export function presentAgentBotSlim(bot: AssignedBot) {
+  return {
+    id: bot.id,
+    name: bot.name,
+    description: bot.description,
+    thumbnail: bot.avatarUrl ?? '',
+    outgoing_url: bot.outgoingUrl,
+    bot_type: bot.botType,
+  };
+}
+
+/** A team as Rails renders the record (`render json: team`), the reply of a team assignment. */
+export function presentTeamRecord(team: AssignedTeam) {
+  return {
+    id: team.id,
+    name: team.name,
+    description: team.description,
+    allow_auto_assign: team.allowAutoAssign,
+    account_id: team.accountId,
+    created_at: isoTime((team as { createdAt?: Date }).createdAt),
+    updated_at: isoTime((team as { updatedAt?: Date }).updatedAt),
+  };
+}
+
+/** The REST `meta` of a conversation list (§3.5). */
+export function presentConversationCounts(counts: { mine: number; assigned: number; unassigned: number; all: number }) {
+  return {
+    mine_count: counts.mine,
+    assigned_count: counts.assigned,
+    unassigned_count: counts.unassigned,
+    all_count: counts.all,
+  };
+}
+
+/** The reply of `toggle_status` (§3.5; the empty `meta` block is omitted). */
+export function presentToggleStatus(conversation: { displayId: number; status: string; snoozedUntil: Date | null }) {
+  return {
+    payload: {
+      success: true,
+      conversation_id: conversation.displayId,
+      current_status: conversation.status,
+      snoozed_until: isoTime(conversation.snoozedUntil),
+    },
+  };
 }
 
 /** REST `Conversation` (§2.5). */

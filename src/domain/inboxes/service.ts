@@ -183,6 +183,19 @@ export class InboxService {
     });
   }
 
+  /**
+   * The agent bot connected to the inbox, with its access token, or null
+   * (administrators and members of the inbox).
+   */
+  async agentBot(actor: AccountActor, inboxId: number) {
+    await loadAccessibleInbox(this.db, actor, inboxId);
+    const link = await this.db.agentBotInbox.findUnique({
+      where: { inboxId },
+      include: { agentBot: { include: { accessToken: true } } },
+    });
+    return link?.agentBot ?? null;
+  }
+
   /** The inbox's members in membership order (administrators and members of the inbox). */
   members(actor: AccountActor, inboxId: number) {
     return this.membership.list(actor, inboxId);

@@ -52,6 +52,9 @@ export const updateWebhookInput = z.object({
 });
 export type UpdateWebhookInput = z.input<typeof updateWebhookInput>;
 
+/** Each webhook comes with its inbox's id and name, as the REST shape shows it. */
+const withInbox = { inbox: { select: { id: true, name: true } } } as const;
+
 const urlTaken = () => ValidationError.of('url', 'Url has already been taken');
 
 export class WebhookService {
@@ -60,7 +63,7 @@ export class WebhookService {
   /** The account's webhooks, oldest first (administrators). */
   async list(actor: AccountActor) {
     requireAdministrator(actor);
-    return this.db.webhook.findMany({ where: { accountId: actor.accountId }, orderBy: { id: 'asc' } });
+    return this.db.webhook.findMany({ where: { accountId: actor.accountId }, orderBy: { id: 'asc' }, include: withInbox });
   }
 
   /**
@@ -83,6 +86,7 @@ export class WebhookService {
           subscriptions: input.subscriptions ?? [...DEFAULT_WEBHOOK_SUBSCRIPTIONS],
           secret: webhookSecret(),
         },
+        include: withInbox,
       }),
     );
   }
@@ -103,6 +107,7 @@ export class WebhookService {
           inboxId: input.inboxId,
           subscriptions: input.subscriptions,
         },
+        include: withInbox,
       }),
     );
   }

@@ -1,12 +1,55 @@
 /**
  * Conversations (spec/API.md §3.5).
  */
-import { presentConversation } from '../../domain/conversations/presenter.ts';
+import { presentAgent } from '../../domain/agents/presenter.ts';
+import {
+  presentAgentBotSlim,
+  presentConversation,
+  presentConversationCounts,
+  presentTeamRecord,
+  presentToggleStatus,
+} from '../../domain/conversations/presenter.ts';
 import { boolean, hash, idParam, integer, text, type Params } from '../params.ts';
-import { ACCOUNT, type Route } from '../route.ts';
+import { ACCOUNT, UPDATE, type AccountRoute, type AccountRouteRequest, type Route } from '../route.ts';
 import { messageAttributes } from './messages.ts';
 
 const optionalId = (value: unknown) => (value == null || value === '' ? undefined : (integer(value) ?? NaN));
+/** An id that may be sent as null (or blank) to clear: undefined when absent. */
+const nullableId = (params: Params, key: string) =>
+  !(key in params) ? undefined : params[key] == null || params[key] === '' ? null : (integer(params[key]) ?? NaN);
+
+const CONVERSATION = `${ACCOUNT}/conversations/:conversation_id`;
+const displayId = (params: Params) => idParam(params.conversation_id);
+
+/** `labels[]` from a query (`labels[]=a&labels[]=b`, `labels=a`) or a JSON array. */
+function labelList(params: Params): unknown {
+  const value = params.labels ?? params['labels[]'];
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value.map(text) : [text(value)];
+}
+
+/** The list filters of `GET /conversations` and `/meta`. */
+const listFilters = (params: Params) => ({
+  status: params.status === '' || params.status == null ? undefined : text(params.status),
+  assigneeType: params.assignee_type === '' || params.assignee_type == null ? undefined : text(params.assignee_type),
+  inboxId: optionalId(params.inbox_id),
+  teamId: optionalId(params.team_id),
+  labels: labelList(params),
+  q: params.q === '' ? undefined : text(params.q),
+  sortBy: params.sort_by === '' || params.sort_by == null ? undefined : text(params.sort_by),
+  conversationType: params.conversation_type === '' || params.conversation_type == null ? undefined : text(params.conversation_type),
+});
+
+/** A `POST /conversations/{id}/<action>` on the conversation, answering an empty 200 or the given body. */
+const action = (
+  name: string,
+  handle: AccountRoute['handle'],
+  options: Partial<Pick<AccountRoute, 'bots' | 'wrap'>> = {},
+): AccountRoute => ({ scope: 'account', method: 'POST', path: `${CONVERSATION}/${name}`, ...options, handle });
+
+const conversationBody = async ({ actor, params, services }: AccountRouteRequest) => ({
+  body: presentConversation(await services.conversations.get(actor, displayId(params))),
+});
 
 export const conversationRoutes: Route[] = [
   {
@@ -42,4 +85,133 @@ export const conversationRoutes: Route[] = [
       body: presentConversation(await services.conversations.get(actor, idParam(params.conversation_id))),
     }),
   },
+  {
+    scope: 'account',
+    method: 'GET',
+    path: `${ACCOUNT}/conversations`,
+    handle: async ({ actor, params, services }) => {
+      const filters = listFilters(params);
+      const [views, counts] = await Promise.all([
+        services.conversations.list(actor, filters, integer(params.page) ?? 1),
+        services.conversations.counts(actor, filters),
+      ]);
+      return { body: { data: { meta: presentConversationCounts(counts), payload: views.map(presentConversation) } } };
+    },
+  },
+  {
+    scope: 'account',
+    method: 'GET',
+    path: `${ACCOUNT}/conversations/meta`,
+    handle: async ({ actor, params, services }) => ({
+      body: { meta: presentConversationCounts(await services.conversations.counts(actor, listFilters(params))) },
+    }),
+  },
+  {
+    scope: 'account',
+    method: UPDATE,
+    path: CONVERSATION,
+    wrap: 'conversation',
+    bots: true,
+    handle: async (request) => {
+      const { actor, params, services } = request;
+      if ('priority' in params)
+        await services.conversations.updatePriority(actor, displayId(params), { priority: params.priority === '' ? null : text(params.priority) });
+      return conversationBody(request);
+    },
+  },
+  action(
+    'toggle_status',
+    async ({ actor, params, services }) => ({
+      body: presentToggleStatus(
+        await services.conversations.toggleStatus(actor, displayId(params), {
+          status: params.status === '' ? null : text(params.status),
+          snoozedUntil: params.snoozed_until === '' ? undefined : params.snoozed_until,
+        }),
+      ),
+    }),
+    { bots: true, wrap: 'conversation' },
+  ),
+  action(
+    'toggle_priority',
+    async ({ actor, params, services }) => {
+      await services.conversations.updatePriority(actor, displayId(params), {
+        priority: params.priority === '' || params.priority == null ? null : text(params.priority),
+      });
+      return {};
+    },
+    { bots: true, wrap: 'conversation' },
+  ),
+  action(
+    'toggle_typing_status',
+    async ({ actor, params, services }) => {
+      await services.conversations.setTyping(actor, displayId(params), {
+        typingStatus: text(params.typing_status),
+        isPrivate: boolean(params.is_private),
+      });
+      return {};
+    },
+    { wrap: 'conversation' },
+  ),
+  action('update_last_seen', async (request) => {
+    await request.services.conversations.markSeen(request.actor, displayId(request.params));
+    return conversationBody(request);
+  }),
+  action('unread', async (request) => {
+    await request.services.conversations.markUnread(request.actor, displayId(request.params));
+    return conversationBody(request);
+  }),
+  action(
+    'custom_attributes',
+    async ({ actor, params, services }) => {
+      const saved = await services.conversations.setCustomAttributes(actor, displayId(params), {
+        customAttributes: params.custom_attributes == null ? undefined : (hash(params.custom_attributes) ?? params.custom_attributes),
+      });
+      return { body: { custom_attributes: saved.customAttributes } };
+    },
+    { bots: true, wrap: 'conversation' },
+  ),
+  action('mute', async ({ actor, params, services }) => {
+    await services.conversations.mute(actor, displayId(params));
+    return {};
+  }),
+  action('unmute', async ({ actor, params, services }) => {
+    await services.conversations.unmute(actor, displayId(params));
+    return {};
+  }),
+  action(
+    'assignments',
+    async ({ actor, params, services }) => {
+      // Chatwoot's AssignmentsController: assignee_id first (an agent bot with
+      // assignee_type "AgentBot"), else team_id, else nothing (null).
+      const id = displayId(params);
+      if ('assignee_id' in params) {
+        const assignee = nullableId(params, 'assignee_id');
+        const bot = params.assignee_type === 'AgentBot';
+        await services.conversations.assign(actor, id, bot ? { agentBotId: assignee } : { assigneeId: assignee });
+        const { conversation } = await services.conversations.get(actor, id);
+        if (bot) return { body: conversation.assigneeAgentBot ? presentAgentBotSlim(conversation.assigneeAgentBot) : null };
+        return { body: conversation.assignee ? presentAgent(conversation.assignee) : null };
+      }
+      if ('team_id' in params) {
+        await services.conversations.assign(actor, id, { teamId: nullableId(params, 'team_id') });
+        const { conversation } = await services.conversations.get(actor, id);
+        return { body: conversation.team ? presentTeamRecord(conversation.team) : null };
+      }
+      await services.conversations.get(actor, id);
+      return { body: null };
+    },
+    { bots: true },
+  ),
+  {
+    scope: 'account',
+    method: 'GET',
+    path: `${CONVERSATION}/labels`,
+    handle: async ({ actor, params, services }) => ({
+      body: { payload: (await services.conversations.get(actor, displayId(params))).conversation.labels },
+    }),
+  },
+  action('labels', async ({ actor, params, services }) => {
+    const saved = await services.conversations.setLabels(actor, displayId(params), { labels: labelList(params) ?? [] });
+    return { body: { payload: saved.labels } };
+  }),
 ];

@@ -4,7 +4,9 @@
 import { presentContactPush, presentUserPush } from '../../domain/senders/presenter.ts';
 import { presentMessage } from '../../domain/messages/presenter.ts';
 import { boolean, hash, idParam, integer, text, type Params } from '../params.ts';
-import { ACCOUNT, type Route } from '../route.ts';
+import { ForbiddenError } from '../../errors.ts';
+import { STATUS_UPDATE_API_ONLY } from '../../domain/messages/service.ts';
+import { ACCOUNT, UPDATE, type Route } from '../route.ts';
 
 const MESSAGES = `${ACCOUNT}/conversations/:conversation_id/messages`;
 
@@ -60,5 +62,36 @@ export const messageRoutes: Route[] = [
         },
       };
     },
+  },
+  {
+    scope: 'account',
+    method: UPDATE,
+    path: `${MESSAGES}/:message_id`,
+    wrap: 'message',
+    handle: async ({ actor, params, services }) => {
+      try {
+        const message = await services.messages.updateStatus(actor, idParam(params.conversation_id), idParam(params.message_id), {
+          status: params.status,
+          externalError: params.external_error == null ? params.external_error : text(params.external_error),
+        });
+        return { body: presentMessage(message) };
+      } catch (error) {
+        // The error table maps Forbidden to 401; Chatwoot answers this one
+        // rule with 403 (spec/API.md §3.6), so it is replied here.
+        if (error instanceof ForbiddenError && error.message === STATUS_UPDATE_API_ONLY)
+          return { status: 403, body: { error: STATUS_UPDATE_API_ONLY } };
+        throw error;
+      }
+    },
+  },
+  {
+    scope: 'account',
+    method: 'DELETE',
+    path: `${MESSAGES}/:message_id`,
+    handle: async ({ actor, params, services }) => ({
+      body: presentMessage(
+        await services.messages.softDelete(actor, idParam(params.conversation_id), idParam(params.message_id)),
+      ),
+    }),
   },
 ];
