@@ -3,6 +3,7 @@
  * and the push/webhook `ConversationPayload` (spec/EVENTS.md §1.4).
  */
 import { presentAgent } from '../agents/presenter.ts';
+import { presentAgentBotSlim } from '../agent-bots/presenter.ts';
 import { presentMessageEvent } from '../messages/presenter.ts';
 import {
   presentAgentBotPush,
@@ -47,20 +48,8 @@ function presentAssigneeMeta(view: ConversationView) {
   return {};
 }
 
-type AssignedBot = NonNullable<ConversationView['conversation']['assigneeAgentBot']>;
 type AssignedTeam = NonNullable<ConversationView['conversation']['team']>;
 
-/** `api/v1/models/_agent_bot_slim` (an assigned agent bot). */
-export function presentAgentBotSlim(bot: AssignedBot) {
-  return {
-    id: bot.id,
-    name: bot.name,
-    description: bot.description,
-    thumbnail: bot.avatarUrl ?? '',
-    outgoing_url: bot.outgoingUrl,
-    bot_type: bot.botType,
-  };
-}
 
 /** A team as Rails renders the record (`render json: team`), the reply of a team assignment. */
 export function presentTeamRecord(team: AssignedTeam) {

@@ -2,7 +2,7 @@
  * The `Inbox` wire shape for an API-channel inbox (spec/API.md §2.3).
  * `hmac_token` is shown to account administrators only.
  */
-import type { AccessToken, AgentBot, ChannelApi, Inbox } from '../../generated/prisma/client.ts';
+import type { ChannelApi, Inbox } from '../../generated/prisma/client.ts';
 
 export type InboxWithChannel = Inbox & { channel: ChannelApi };
 
@@ -75,18 +75,3 @@ export function presentInboxRow(inbox: Inbox) {
   };
 }
 
-/** `GET /inboxes/{id}/agent_bot`'s `agent_bot` object (api/v1/models/agent_bot, with its access token). */
-export function presentInboxAgentBot(bot: AgentBot & { accessToken: AccessToken | null }) {
-  return {
-    id: bot.id,
-    name: bot.name,
-    description: bot.description,
-    thumbnail: bot.avatarUrl ?? '',
-    outgoing_url: bot.outgoingUrl,
-    bot_type: bot.botType,
-    bot_config: bot.botConfig,
-    account_id: bot.accountId,
-    access_token: bot.accessToken?.token ?? null,
-    system_bot: bot.accountId === null,
-  };
-}

@@ -1,9 +1,9 @@
 /**
  * Conversations (spec/API.md §3.5).
  */
+import { presentAgentBotSlim } from '../../domain/agent-bots/presenter.ts';
 import { presentAgent } from '../../domain/agents/presenter.ts';
 import {
-  presentAgentBotSlim,
   presentConversation,
   presentConversationCounts,
   presentTeamRecord,

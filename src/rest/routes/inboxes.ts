@@ -2,7 +2,8 @@
  * Inboxes and inbox members (spec/API.md §3.1–3.2).
  */
 import { presentAgent } from '../../domain/agents/presenter.ts';
-import { presentInbox, presentInboxAgentBot } from '../../domain/inboxes/presenter.ts';
+import { presentAgentBot } from '../../domain/agent-bots/presenter.ts';
+import { presentInbox } from '../../domain/inboxes/presenter.ts';
 import { isAdministrator } from '../../domain/actor.ts';
 import { boolean, defined, hash, idParam, integer, text, type Params } from '../params.ts';
 import { ACCOUNT, UPDATE, type Route } from '../route.ts';
@@ -116,7 +117,7 @@ export const inboxRoutes: Route[] = [
     path: `${ACCOUNT}/inboxes/:inbox_id/agent_bot`,
     handle: async ({ actor, params, services }) => {
       const bot = await services.inboxes.agentBot(actor, idParam(params.inbox_id));
-      return { body: bot ? { agent_bot: presentInboxAgentBot(bot) } : {} };
+      return { body: bot ? { agent_bot: presentAgentBot(bot) } : {} };
     },
   },
   {
