@@ -37,6 +37,8 @@ export async function createApp(config: Config): Promise<App> {
     genReqId: (request) => (request.headers['x-request-id'] as string | undefined) ?? randomUUID(),
     requestIdHeader: false,
     bodyLimit: 8 * 1024 * 1024,
+    // Rails-style query strings: `labels[]=a&labels[]=b` is an array, `payload[0][key]=…` nests.
+    routerOptions: { querystringParser: (query: string) => qs.parse(query, { depth: 5, arrayLimit: 1000 }) },
   });
   const database = await openDatabase(config);
   const db = database.prisma;

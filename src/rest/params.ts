@@ -52,6 +52,12 @@ export function hash(value: unknown): Params | undefined {
   return undefined;
 }
 
+/** A list of strings from an array or a single value (`labels[]=a` or `labels=a`); undefined when absent or blank. */
+export function stringList(value: unknown): string[] | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
 /** Drops the keys whose value is undefined, so services see only what was sent. */
 export function defined<T extends Params>(input: T): Partial<T> {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -6,7 +6,7 @@ import type { ContactSortField } from '../../domain/contacts/search.ts';
 import { presentConversation } from '../../domain/conversations/presenter.ts';
 import { presentInboxRow } from '../../domain/inboxes/presenter.ts';
 import type { Contact } from '../../generated/prisma/client.ts';
-import { boolean, hash, idParam, integer, text, type Params } from '../params.ts';
+import { boolean, hash, idParam, integer, stringList, text, type Params } from '../params.ts';
 import { ACCOUNT, UPDATE, type AccountRouteRequest, type Route } from '../route.ts';
 
 /** The contact attributes of a create or update request. */
@@ -42,13 +42,6 @@ function sortOf(value: unknown) {
   const descending = value.startsWith('-');
   const sortBy = SORTS[descending ? value.slice(1) : value];
   return sortBy ? { sortBy, sortDirection: descending ? ('desc' as const) : ('asc' as const) } : {};
-}
-
-/** A list parameter sent as `key[]=…` (plain query parser), `key=…` or a JSON array. */
-function list(params: Params, key: string): string[] | undefined {
-  const value = params[key] ?? params[`${key}[]`];
-  if (value === undefined || value === null || value === '') return undefined;
-  return (Array.isArray(value) ? value : [value]).map(String);
 }
 
 const WITH_INBOXES = { include: { contactInboxes: { include: { inbox: true }, orderBy: { id: 'asc' } } } } as const;
@@ -88,7 +81,7 @@ export const contactRoutes: Route[] = [
     method: 'GET',
     path: CONTACTS,
     handle: (request) =>
-      page(request, { labels: list(request.params, 'labels'), labelMatch: 'any', resolvedOnly: true }),
+      page(request, { labels: stringList(request.params.labels), labelMatch: 'any', resolvedOnly: true }),
   },
   {
     scope: 'account',
@@ -160,7 +153,7 @@ export const contactRoutes: Route[] = [
     wrap: 'contact',
     handle: async (request) => {
       const { actor, params, services } = request;
-      const keys = list(params, 'custom_attributes') ?? [];
+      const keys = stringList(params.custom_attributes) ?? [];
       return shown(request, await services.contacts.removeCustomAttributes(actor, idParam(params.id), keys));
     },
   },
@@ -220,7 +213,7 @@ export const contactRoutes: Route[] = [
     method: 'POST',
     path: `${CONTACT}/labels`,
     handle: async ({ actor, params, services }) => {
-      const contact = await services.contacts.setLabels(actor, idParam(params.id), list(params, 'labels') ?? []);
+      const contact = await services.contacts.setLabels(actor, idParam(params.id), stringList(params.labels) ?? []);
       return { body: { payload: contact.labels } };
     },
   },

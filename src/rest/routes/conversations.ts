@@ -9,7 +9,7 @@ import {
   presentTeamRecord,
   presentToggleStatus,
 } from '../../domain/conversations/presenter.ts';
-import { boolean, hash, idParam, integer, text, type Params } from '../params.ts';
+import { boolean, hash, idParam, integer, stringList, text, type Params } from '../params.ts';
 import { ACCOUNT, UPDATE, type AccountRoute, type AccountRouteRequest, type Route } from '../route.ts';
 import { messageAttributes } from './messages.ts';
 
@@ -22,11 +22,7 @@ const CONVERSATION = `${ACCOUNT}/conversations/:conversation_id`;
 const displayId = (params: Params) => idParam(params.conversation_id);
 
 /** `labels[]` from a query (`labels[]=a&labels[]=b`, `labels=a`) or a JSON array. */
-function labelList(params: Params): unknown {
-  const value = params.labels ?? params['labels[]'];
-  if (value === undefined) return undefined;
-  return Array.isArray(value) ? value.map(text) : [text(value)];
-}
+const labelList = (params: Params) => stringList(params.labels);
 
 /** The list filters of `GET /conversations` and `/meta`. */
 const listFilters = (params: Params) => ({
