@@ -11,7 +11,7 @@ import type { Principal } from '../auth.ts';
 import type { PrismaClient } from '../db.ts';
 import { DomainError } from '../errors.ts';
 import type { AnyDomainEvent } from '../events/catalogue.ts';
-import type { AccountActor } from './actor.ts';
+import { visibleInboxIds, type AccountActor } from './actor.ts';
 
 /** Every inbox of the account, the ids of some, or none (not a member). */
 type InboxScope = 'all' | ReadonlySet<number> | null;
@@ -57,12 +57,8 @@ export class Visibility {
       error instanceof DomainError ? null : Promise.reject(error),
     );
     if (!actor) return null;
-    if (actor.kind === 'agentBot' || actor.role === 'administrator') return 'all';
-    const rows = await this.db.inboxMember.findMany({
-      where: { userId: actor.userId, inbox: { accountId } },
-      select: { inboxId: true },
-    });
-    return new Set(rows.map((r) => r.inboxId));
+    const ids = await visibleInboxIds(this.db, actor);
+    return ids === undefined ? 'all' : new Set(ids);
   }
 
   /** A user or agent bot acting in this account (not a contact). */

@@ -22,19 +22,12 @@ export const ConversationAssigneeUnion = builder.unionType('ConversationAssignee
   resolveType: (assignee) => ('userId' in assignee && 'role' in assignee ? AgentType : AgentBotType),
 });
 
-/**
- * Loader keys carry `updatedAt`: a subscription keeps its context (and its
- * loaders) for its lifetime, and a conversation whose messages or read
- * state changed has been saved again, so its new key is loaded afresh.
- */
-const keyOf = (conversation: { id: number; updatedAt: Date }) => `${conversation.id}:${conversation.updatedAt.getTime()}`;
-const idOfKey = (key: string) => Number(key.split(':')[0]);
 
 /** Incoming messages since the agents last looked, capped at 10; one statement per batch. */
-function loadUnreadCount(context: Context, conversation: { id: number; updatedAt: Date }) {
+function loadUnreadCount(context: Context, conversation: { id: number }) {
   return context
-    .loader<string, number>('conversation-unread-count', async (keys) => {
-      const ids = [...new Set(keys.map(idOfKey))];
+    .loader<number, number>('conversation-unread-count', async (keys) => {
+      const ids = [...keys];
       const rows = await context.db.$queryRaw<{ conversation_id: number; unread: number }[]>`
         SELECT m.conversation_id, LEAST(COUNT(*), ${UNREAD_CAP})::int AS unread
         FROM messages m JOIN conversations c ON c.id = m.conversation_id
@@ -42,9 +35,9 @@ function loadUnreadCount(context: Context, conversation: { id: number; updatedAt
           AND (c.agent_last_seen_at IS NULL OR m.created_at > c.agent_last_seen_at)
         GROUP BY m.conversation_id`;
       const byId = new Map(rows.map((r) => [Number(r.conversation_id), Number(r.unread)]));
-      return keys.map((key) => byId.get(idOfKey(key)) ?? 0);
+      return keys.map((key) => byId.get(key) ?? 0);
     })
-    .load(keyOf(conversation));
+    .load(conversation.id);
 }
 
 /**
@@ -52,13 +45,13 @@ function loadUnreadCount(context: Context, conversation: { id: number; updatedAt
  * may see, i.e. not private), with the subscriber's selection: one
  * DISTINCT ON statement for the ids, one for the messages.
  */
-function loadLastMessage(context: Context, query: object, conversation: { id: number; updatedAt: Date }) {
+function loadLastMessage(context: Context, query: object, conversation: { id: number }) {
   const contactViewer = context.principal?.kind === 'contact';
   return context
-    .loader<string, Prisma.MessageGetPayload<object> | null>(
+    .loader<number, Prisma.MessageGetPayload<object> | null>(
       `conversation-last-message:${contactViewer}:${JSON.stringify(query)}`,
       async (keys) => {
-        const ids = [...new Set(keys.map(idOfKey))];
+        const ids = [...keys];
         const onlyPublic = contactViewer ? Prisma.sql`AND private = false` : Prisma.empty;
         const last = await context.db.$queryRaw<{ conversation_id: number; id: number }[]>`
           SELECT DISTINCT ON (conversation_id) conversation_id, id FROM messages
@@ -69,10 +62,10 @@ function loadLastMessage(context: Context, query: object, conversation: { id: nu
           : [];
         const messageById = new Map(messages.map((m) => [m.id, m]));
         const byConversation = new Map(last.map((r) => [Number(r.conversation_id), messageById.get(r.id) ?? null]));
-        return keys.map((key) => byConversation.get(idOfKey(key)) ?? null);
+        return keys.map((key) => byConversation.get(key) ?? null);
       },
     )
-    .load(keyOf(conversation));
+    .load(conversation.id);
 }
 
 export const ConversationType = builder.prismaNode('Conversation', {
