@@ -26,6 +26,10 @@ export function integer(value: unknown): number | undefined {
 /** An id parameter that must be present: invalid values become NaN so lookups miss (404). */
 export const idParam = (value: unknown): number => integer(value) ?? Number.NaN;
 
+/** An optional id parameter: absent or blank is undefined, an invalid value NaN (so the lookup misses: 404). */
+export const optionalId = (value: unknown): number | undefined =>
+  value == null || value === '' ? undefined : (integer(value) ?? Number.NaN);
+
 /** Rails' boolean casting: "true", "1", "t", "on" and true are true; blank is undefined. */
 export function boolean(value: unknown): boolean | undefined {
   if (value === undefined || value === null || value === '') return undefined;

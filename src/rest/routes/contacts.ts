@@ -6,7 +6,7 @@ import type { ContactSortField } from '../../domain/contacts/search.ts';
 import { presentConversation } from '../../domain/conversations/presenter.ts';
 import { presentInboxRow } from '../../domain/inboxes/presenter.ts';
 import type { Contact } from '../../generated/prisma/client.ts';
-import { boolean, hash, idParam, integer, stringList, text, type Params } from '../params.ts';
+import { boolean, hash, idParam, integer, optionalId, stringList, text, type Params } from '../params.ts';
 import { ACCOUNT, UPDATE, type AccountRouteRequest, type Route } from '../route.ts';
 
 /** The contact attributes of a create or update request. */
@@ -102,7 +102,7 @@ export const contactRoutes: Route[] = [
     handle: async ({ actor, params, services }) => {
       const { contact, contactInbox } = await services.contacts.create(actor, {
         ...contactAttributes(params),
-        inboxId: params.inbox_id == null || params.inbox_id === '' ? undefined : (integer(params.inbox_id) ?? NaN),
+        inboxId: optionalId(params.inbox_id),
         sourceId: text(params.source_id),
       });
       const contactInboxes = await services.contacts.contactInboxes(contact.id);

@@ -9,11 +9,10 @@ import {
   presentTeamRecord,
   presentToggleStatus,
 } from '../../domain/conversations/presenter.ts';
-import { boolean, hash, idParam, integer, stringList, text, type Params } from '../params.ts';
+import { boolean, hash, idParam, integer, optionalId, stringList, text, type Params } from '../params.ts';
 import { ACCOUNT, UPDATE, type AccountRoute, type AccountRouteRequest, type Route } from '../route.ts';
 import { messageAttributes } from './messages.ts';
 
-const optionalId = (value: unknown) => (value == null || value === '' ? undefined : (integer(value) ?? NaN));
 /** An id that may be sent as null (or blank) to clear: undefined when absent. */
 const nullableId = (params: Params, key: string) =>
   !(key in params) ? undefined : params[key] == null || params[key] === '' ? null : (integer(params[key]) ?? NaN);
