@@ -31,10 +31,15 @@ export interface Spawned {
   stop(): Promise<void>;
 }
 
-/** Starts `script` (a path from the project's root) with `env`, and waits for its /health. */
+/**
+ * Starts `script` (a path from the project's root) with `env`, and waits for
+ * its /health. BENCH_SERVER_NODE_ARGS adds Node options to the server, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile it under load.
+ */
 export async function spawnServer(script: string, env: Record<string, string>): Promise<Spawned> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
     cwd: root,
     // DATABASE_URL reaches the server only when a run passes it (a PGlite run must not inherit it).
     env: { ...withoutDatabaseUrl(process.env), ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },

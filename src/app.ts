@@ -18,7 +18,7 @@ import { createGraphqlServer, GRAPHQL_SSE_PATH } from './graphql/yoga.ts';
 import { mountRoutes } from './rest/adapter.ts';
 import { routeTable } from './rest/table.ts';
 import { createServices } from './services.ts';
-import { planWebhookDeliveries } from './webhooks/planner.ts';
+import { WebhookPlanner } from './webhooks/planner.ts';
 import { DeliveryWorker } from './webhooks/worker.ts';
 
 export interface App {
@@ -44,17 +44,20 @@ export async function createApp(config: Config): Promise<App> {
   const db = database.prisma;
   const bootstrapResult = await bootstrap(db, config);
 
-  const outbox = new Outbox(db, {
+  const outbox = new Outbox(database, {
     onListenerError: (error, listener) => http.log.error({ err: error, listener }, 'event listener failed'),
   });
   const worker = new DeliveryWorker(db, { timeoutSeconds: config.webhookTimeoutSeconds, logger: http.log });
   const pubsub = createSnyptoPubSub();
-  outbox.onTransaction(planWebhookDeliveries);
-  outbox.onCommit('graphql', publishToGraphql(pubsub));
-  outbox.onCommit('webhooks', () => worker.wake());
-
-  const services = createServices(db, outbox);
   const readCache = { writeEpoch: database.writeEpoch, maxEntries: config.readCacheEntries };
+  const planner = new WebhookPlanner(readCache);
+  outbox.onTransaction(planner.plan);
+  outbox.onCommit('graphql', publishToGraphql(pubsub));
+  outbox.onCommit('webhooks', (events) => {
+    if (planner.hasDeliveries(events)) worker.wake();
+  });
+
+  const services = createServices(db, outbox, { frontendUrl: config.frontendUrl });
   const authenticator = new Authenticator(db, readCache);
   const yoga = createGraphqlServer({ db, services, pubsub, authenticator, logger: http.log, readCache });
 

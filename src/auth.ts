@@ -41,7 +41,9 @@ export class AuthError extends DomainError {
       | 'bot_not_allowed'
       | 'account_suspended'
       | 'not_account_member'
-      | 'bot_not_in_account',
+      | 'bot_not_in_account'
+      | 'invalid_platform_token'
+      | 'not_permissible',
     message: string,
   ) {
     super(reason === 'missing_credentials' ? 'UNAUTHENTICATED' : 'INVALID_TOKEN', message);
@@ -55,11 +57,30 @@ export const AUTH_MESSAGES = {
   account_suspended: 'Account is suspended',
   not_account_member: 'You are not authorized to access this account',
   bot_not_in_account: 'Bot is not authorized to access this account',
+  /** The Platform API's answer to a missing token or one that is not a platform app's. */
+  invalid_platform_token: 'Invalid access_token',
+  /** The Platform API's answer when the platform app did not create (and was not granted) the record. */
+  not_permissible: 'Non permissible resource',
 } as const;
 
 /** The AuthError for `reason`, with Chatwoot's message. */
 export const authFailure = (reason: keyof typeof AUTH_MESSAGES) => new AuthError(reason, AUTH_MESSAGES[reason]);
 const fail = authFailure;
+
+/**
+ * The tables a token's owner and membership are read from, and those whose
+ * deletes cascade into them: a write to any of them ends what was cached.
+ */
+const CREDENTIAL_TABLES = [
+  'access_tokens',
+  'users',
+  'platform_apps',
+  'accounts',
+  'account_users',
+  'agent_bots',
+  'agent_bot_inboxes',
+  'inboxes',
+] as const;
 
 export class Authenticator {
   private readonly principals: EpochCache<string, Principal>;
@@ -67,15 +88,16 @@ export class Authenticator {
 
   /**
    * @param cache a known token's owner and membership are remembered until
-   *   the database's next committed write (a token reset, a removed agent, a
-   *   changed role all are writes); `maxEntries: 0` turns this off.
+   *   the next write to a table they are read from (a token reset, a removed
+   *   agent, a changed role all are such writes); `maxEntries: 0` turns this off.
    */
   constructor(
     private readonly db: PrismaClient,
-    cache: { writeEpoch: () => number; maxEntries: number },
+    cache: { writeEpoch: (tables?: readonly string[]) => number; maxEntries: number },
   ) {
-    this.principals = new EpochCache(cache.writeEpoch, cache.maxEntries);
-    this.actors = new EpochCache(cache.writeEpoch, cache.maxEntries);
+    const epoch = () => cache.writeEpoch(CREDENTIAL_TABLES);
+    this.principals = new EpochCache(epoch, cache.maxEntries);
+    this.actors = new EpochCache(epoch, cache.maxEntries);
   }
 
   /** The owner of an access token; throws for a missing or unknown token. */

@@ -34,6 +34,7 @@ const environmentSchema = z.object({
   SNYPTO_ADMIN_EMAIL: z.email().default('admin@snypto.local'),
   SNYPTO_ADMIN_TOKEN: secretToken,
   SNYPTO_PLATFORM_TOKEN: secretToken,
+  FRONTEND_URL: urlWithScheme(['http', 'https']),
   SNYPTO_WEBHOOK_ALLOW_PRIVATE: booleanFlag,
   WEBHOOK_TIMEOUT: z.coerce.number().positive().default(5),
   SNYPTO_READ_CACHE_ENTRIES: z.coerce.number().int().min(0).default(2000),
@@ -53,6 +54,8 @@ export interface Config {
   adminToken: string | undefined;
   /** When set, accepted as a platform app token on the Platform API. */
   platformToken: string | undefined;
+  /** Base of the links Snypto hands out (the Platform API's SSO login link); defaults to `http://localhost:<PORT>`. */
+  frontendUrl: string;
   /** Allow webhook URLs on loopback, private and link-local addresses (development and tests). */
   webhookAllowPrivate: boolean;
   /** Seconds a webhook receiver has to answer. */
@@ -89,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminEmail: e.SNYPTO_ADMIN_EMAIL,
     adminToken: e.SNYPTO_ADMIN_TOKEN,
     platformToken: e.SNYPTO_PLATFORM_TOKEN,
+    frontendUrl: (e.FRONTEND_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     webhookAllowPrivate: e.SNYPTO_WEBHOOK_ALLOW_PRIVATE,
     webhookTimeoutSeconds: e.WEBHOOK_TIMEOUT,
     logLevel: e.LOG_LEVEL,

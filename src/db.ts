@@ -11,11 +11,13 @@ import type {
   SqlDriverAdapter,
   SqlDriverAdapterFactory,
   SqlMigrationAwareDriverAdapterFactory,
+  SqlQuery,
   SqlQueryable,
 } from '@prisma/driver-adapter-utils';
 import { applyMigrations } from '../prisma/migrator.ts';
 import type { Config } from './config.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
+import { DriverTransactionSql, PrismaTransactionSql, preparedStatementName, type RawSql } from './raw-sql.ts';
 
 export type { PrismaClient };
 /** The client handed to services inside `prisma.$transaction(async (tx) => ...)`. */
@@ -33,16 +35,78 @@ export interface Database {
    */
   onStatement(listener: StatementListener): () => void;
   /**
-   * A counter raised after every committed write through this client (a
-   * write statement with affected rows, or a commit after one). Anything read
-   * while it stayed the same is still what the database holds, as far as this
-   * process can tell: the query caches rely on it.
+   * A counter raised by every write through this client (a write statement
+   * with affected rows), when it runs and again when its transaction ends.
+   * Anything read while it stayed the same is still what the database holds,
+   * as far as this process can tell: the query caches rely on it. Given
+   * `tables`, it moves only for writes to those tables (or to a table it
+   * cannot name), so a cache of, say, access tokens outlives message writes.
+   * Only the named tables count: a cascade from another table's delete does
+   * not, so name the parent tables too.
    */
-  writeEpoch(): number;
+  writeEpoch(tables?: readonly string[]): number;
+  /**
+   * Runs `work` in one Prisma interactive transaction, with Prisma's client
+   * for it and `RawSql` through that client.
+   */
+  transaction<T>(work: (tx: Tx, sql: RawSql) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Runs `work` in one transaction of the driver adapter itself, with
+   * prepared statements and none of Prisma's machinery: the hot path.
+   */
+  rawTransaction<T>(work: (sql: RawSql) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
+export interface TransactionOptions {
+  /** Milliseconds the transaction may run. */
+  timeout?: number;
+  /** Milliseconds to wait for a connection. */
+  maxWait?: number;
+}
+
 export type StatementListener = (sql: string) => void;
+
+function transactionRunner(prisma: PrismaClient): Database['transaction'] {
+  return (work, options) => prisma.$transaction((tx) => work(tx, new PrismaTransactionSql(tx)), options);
+}
+
+/**
+ * Runs `work` in a transaction of `adapter` (the one Prisma's client is
+ * connected through, so that PGlite's single connection is shared, not
+ * raced). Prisma's own protocol: adapters that do not take COMMIT/ROLLBACK
+ * as statements (`usePhantomQuery`) end the transaction themselves.
+ */
+async function inDriverTransaction<T>(adapter: SqlDriverAdapter, work: (sql: RawSql) => Promise<T>): Promise<T> {
+  const transaction = await adapter.startTransaction();
+  const end = async (statement: 'COMMIT' | 'ROLLBACK') => {
+    if (!transaction.options.usePhantomQuery) await transaction.executeRaw({ sql: statement, args: [], argTypes: [] });
+    await (statement === 'COMMIT' ? transaction.commit() : transaction.rollback());
+  };
+  let result: T;
+  try {
+    result = await work(new DriverTransactionSql(transaction));
+  } catch (error) {
+    await end('ROLLBACK').catch(() => transaction.rollback().catch(() => undefined));
+    throw error;
+  }
+  try {
+    await end('COMMIT');
+  } catch (error) {
+    await transaction.rollback().catch(() => undefined);
+    throw error;
+  }
+  return result;
+}
+
+/** The adapter Prisma's client connected through (connecting the client if it has not yet). */
+function connectedAdapter(prisma: PrismaClient, factory: ObservedFactory): () => Promise<SqlDriverAdapter> {
+  return async () => {
+    if (!factory.connected) await prisma.$connect();
+    if (!factory.connected) throw new Error('The database client did not connect its driver adapter');
+    return factory.connected;
+  };
+}
 
 /** Reads start with SELECT (a `SELECT … FOR UPDATE` lock included); anything else may write. */
 const isRead = (sql: string) => /^\s*\(?\s*select\b/i.test(sql);
@@ -58,19 +122,36 @@ function wrote(sql: string, result: unknown): boolean {
   return !/\breturning\b/i.test(sql) || (rows?.length ?? 0) > 0;
 }
 
+/**
+ * The tables a write statement changes (`INSERT INTO "public"."messages"`,
+ * `WITH … (UPDATE contacts …) UPDATE conversations …`); `[undefined]` when
+ * it names none plainly. A stray match (`DO UPDATE SET`) only costs a cache.
+ */
+function writtenTables(sql: string): (string | undefined)[] {
+  const tables = [...sql.matchAll(/\b(?:insert\s+into|update|delete\s+from)\s+(?:"?public"?\.)?"?(\w+)"?/gi)].map((m) => m[1]);
+  return tables.length > 0 ? tables : [undefined];
+}
+
 interface Observers {
   announce: StatementListener;
-  /** Called once a write is visible to other connections: after its statement, or after its transaction's commit. */
-  committed: () => void;
+  /**
+   * Called for a write (its table, or undefined when it cannot be named):
+   * when the statement has run, and again when its transaction ends, commit
+   * or rollback, so that whatever was read meanwhile is not kept.
+   */
+  wrote: (table: string | undefined) => void;
 }
 
 /**
  * Wraps a queryable so that each statement is announced before it runs and
- * every committed write is reported; inside a transaction, writes are
- * reported when the commit returns.
+ * every write is reported when it has run; inside a transaction, its writes
+ * are reported again when the transaction commits or rolls back.
  */
 function observeQueryable<Q extends SqlQueryable>(queryable: Q, observers: Observers, inTransaction = false): Q {
-  let dirty = false;
+  const written = new Set<string | undefined>();
+  const ended = () => {
+    for (const table of written) observers.wrote(table);
+  };
   return new Proxy(queryable, {
     get(target, property) {
       const value = Reflect.get(target, property, target) as unknown;
@@ -79,46 +160,66 @@ function observeQueryable<Q extends SqlQueryable>(queryable: Q, observers: Obser
         return async (query: { sql: string }) => {
           observers.announce(query.sql);
           const result = await (value as (q: unknown) => Promise<unknown>).call(target, query);
-          if (!isRead(query.sql) && wrote(query.sql, result)) {
-            if (inTransaction) dirty = true;
-            else observers.committed();
-          }
+          if (!isRead(query.sql) && wrote(query.sql, result))
+            for (const table of writtenTables(query.sql)) {
+              observers.wrote(table);
+              if (inTransaction) written.add(table);
+            }
           return result;
         };
       if (property === 'startTransaction')
-        return async (...args: unknown[]) =>
-          observeQueryable(await (value as (...a: unknown[]) => Promise<SqlQueryable>).apply(target, args), observers, true);
-      if (property === 'commit' && inTransaction)
+        return async (...args: unknown[]) => {
+          return observeQueryable(await (value as (...a: unknown[]) => Promise<SqlQueryable>).apply(target, args), observers, true);
+        };
+      if ((property === 'commit' || property === 'rollback') && inTransaction)
         return async () => {
-          await (value as () => Promise<void>).call(target);
-          if (dirty) observers.committed();
+          try {
+            await (value as () => Promise<void>).call(target);
+          } finally {
+            ended();
+          }
         };
       return (value as (...a: unknown[]) => unknown).bind(target);
     },
   });
 }
 
-/** The adapter factory whose connections announce their statements and report committed writes. */
-function observeFactory(factory: SqlDriverAdapterFactory, observers: Observers): SqlDriverAdapterFactory {
-  return {
-    provider: factory.provider,
-    adapterName: factory.adapterName,
-    connect: async (): Promise<SqlDriverAdapter> => observeQueryable(await factory.connect(), observers),
-  };
+interface ObservedFactory extends SqlDriverAdapterFactory {
+  /** The adapter of the last connect, i.e. Prisma's client's. */
+  connected?: SqlDriverAdapter;
 }
 
-/** Statement listeners, and the write epoch: a counter raised after every committed write. */
+/** The adapter factory whose connections announce their statements and report committed writes. */
+function observeFactory(factory: SqlDriverAdapterFactory, observers: Observers): ObservedFactory {
+  const observed: ObservedFactory = {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async (): Promise<SqlDriverAdapter> => {
+      observed.connected = observeQueryable(await factory.connect(), observers);
+      return observed.connected;
+    },
+  };
+  return observed;
+}
+
+/** Statement listeners, and the write epochs: counters raised by every write, one per table and one for all. */
 function observers() {
   const listeners = new Set<StatementListener>();
   let epoch = 0;
+  /** Writes to a table the statement did not name plainly: they may have changed any table. */
+  let unnamed = 0;
+  const tableEpochs = new Map<string, number>();
   return {
     announce: (sql: string) => {
       for (const listener of listeners) listener(sql);
     },
-    committed: () => {
+    wrote: (table: string | undefined) => {
       epoch += 1;
+      if (table === undefined) unnamed += 1;
+      else tableEpochs.set(table, (tableEpochs.get(table) ?? 0) + 1);
     },
-    writeEpoch: () => epoch,
+    writeEpoch: (tables?: readonly string[]) =>
+      tables ? tables.reduce((sum, table) => sum + (tableEpochs.get(table) ?? 0), unnamed) : epoch,
     onStatement: (listener: StatementListener) => {
       listeners.add(listener);
       return () => void listeners.delete(listener);
@@ -133,7 +234,8 @@ function observers() {
  * refuse it.
  */
 function createClient(adapter: SqlDriverAdapterFactory): PrismaClient {
-  const client = new PrismaClient({ adapter });
+  // Minimal errors: no call-site capture (an Error and its stack per query, ~5% of a message's creation).
+  const client = new PrismaClient({ adapter, errorFormat: 'minimal' });
   return client.$extends({
     query: {
       $allOperations({ args, query }) {
@@ -149,16 +251,23 @@ function createClient(adapter: SqlDriverAdapterFactory): PrismaClient {
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {
   if (config.databaseUrl) {
     const adapter = (): SqlMigrationAwareDriverAdapterFactory =>
-      new PrismaPg({ connectionString: config.databaseUrl, max: 10 });
+      new PrismaPg(
+        { connectionString: config.databaseUrl, max: 10 },
+        { statementNameGenerator: preparedStatementName as (query: SqlQuery) => string },
+      );
     const appliedMigrations = await applyMigrations(adapter());
     const statements = observers();
-    const prisma = createClient(observeFactory(adapter(), statements));
+    const factory = observeFactory(adapter(), statements);
+    const prisma = createClient(factory);
+    const driver = connectedAdapter(prisma, factory);
     return {
       prisma,
       kind: 'postgresql',
       appliedMigrations,
       onStatement: statements.onStatement,
       writeEpoch: statements.writeEpoch,
+      transaction: transactionRunner(prisma),
+      rawTransaction: async (work) => inDriverTransaction(await driver(), work),
       close: () => prisma.$disconnect(),
     };
   }
@@ -167,13 +276,17 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
   const pglite = await PGlite.create(config.dataDir);
   const appliedMigrations = await applyMigrations(new PrismaPGlite(pglite));
   const statements = observers();
-  const prisma = createClient(observeFactory(new PrismaPGlite(pglite), statements));
+  const factory = observeFactory(new PrismaPGlite(pglite), statements);
+  const prisma = createClient(factory);
+  const driver = connectedAdapter(prisma, factory);
   return {
     prisma,
     kind: 'pglite',
     appliedMigrations,
     onStatement: statements.onStatement,
     writeEpoch: statements.writeEpoch,
+    transaction: transactionRunner(prisma),
+    rawTransaction: async (work) => inDriverTransaction(await driver(), work),
     close: async () => {
       await prisma.$disconnect();
       await pglite.close();

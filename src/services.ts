@@ -4,9 +4,13 @@
 import type { PrismaClient } from './db.ts';
 import { AgentService } from './domain/agents/service.ts';
 import { ContactService } from './domain/contacts/service.ts';
+import { ConversationDeletionService } from './domain/conversations/deletion.ts';
 import { ConversationService } from './domain/conversations/service.ts';
+import { FilterService } from './domain/filters/service.ts';
 import { InboxService } from './domain/inboxes/service.ts';
+import { MessageRetryService } from './domain/messages/retry.ts';
 import { MessageService } from './domain/messages/service.ts';
+import { createPlatformServices, type PlatformServices } from './domain/platform/services.ts';
 import { ProfileService } from './domain/profile/service.ts';
 import { WebhookService } from './domain/webhooks/service.ts';
 import type { Outbox } from './events/outbox.ts';
@@ -19,18 +23,29 @@ export interface Services {
   messages: MessageService;
   profile: ProfileService;
   webhooks: WebhookService;
+  /** Contact and conversation filters, conversation search. */
+  filters: FilterService;
+  conversationDeletion: ConversationDeletionService;
+  messageRetry: MessageRetryService;
+  /** The Platform API's services (platform app callers only). */
+  platform: PlatformServices;
 }
 
-export function createServices(db: PrismaClient, outbox: Outbox): Services {
+export function createServices(db: PrismaClient, outbox: Outbox, options: { frontendUrl: string }): Services {
   const contacts = new ContactService(db, outbox);
   const messages = new MessageService(db, outbox);
+  const profile = new ProfileService(db);
   return {
     agents: new AgentService(db, outbox),
     inboxes: new InboxService(db, outbox),
     contacts,
     conversations: new ConversationService(db, outbox, contacts, messages),
     messages,
-    profile: new ProfileService(db),
+    profile,
     webhooks: new WebhookService(db),
+    filters: new FilterService(db, contacts),
+    conversationDeletion: new ConversationDeletionService(db),
+    messageRetry: new MessageRetryService(db, outbox, messages),
+    platform: createPlatformServices(db, outbox, profile, options),
   };
 }

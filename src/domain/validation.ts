@@ -39,6 +39,7 @@ function railsWording(issue: z.core.$ZodIssue): string {
             ? "can't be blank"
             : `must be greater than or equal to ${String(issue.minimum)}`;
     case 'invalid_type':
+      // `input` is reported (parseInput asks for it): a value of the wrong type was sent, not left out.
       return issue.input === undefined || issue.input === null ? "can't be blank" : 'is invalid';
     case 'invalid_value':
       return 'is not included in the list';
@@ -59,17 +60,45 @@ export function problemsOf(error: z.ZodError): FieldProblem[] {
   });
 }
 
-/** Parses `input` with `schema`, or throws a ValidationError naming every problem. */
+/** PostgreSQL stores no NUL character, in text or in jsonb: a string holding one cannot be saved or looked up. */
+export const isStorable = (text: string): boolean => !text.includes('\u0000');
+
+/** Whether `value` holds an unstorable string or hash key anywhere. */
+function holdsUnstorable(value: unknown): boolean {
+  if (typeof value === 'string') return !isStorable(value);
+  if (Array.isArray(value)) return value.some(holdsUnstorable);
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.entries(value).some(([key, item]) => !isStorable(key) || holdsUnstorable(item));
+}
+
+/**
+ * Parses `input` with `schema`, or throws a ValidationError naming every
+ * problem. An attribute holding a NUL character anywhere is invalid, whatever
+ * its schema (a bare list is left to its schema, which names it).
+ */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
+  const unstorable =
+    typeof input === 'object' && input !== null && !Array.isArray(input)
+      ? Object.entries(input).filter(([key, value]) => !isStorable(key) || holdsUnstorable(value))
+      : [];
+  if (unstorable.length > 0)
+    throw new ValidationError(unstorable.map(([key]) => ({ path: [key], message: `${humanize(key)} is invalid` })));
+  const result = schema.safeParse(input, { reportInput: true });
   if (!result.success) throw new ValidationError(problemsOf(result.error));
   return result.data;
 }
 
 /** A string column (255 characters). */
-export const stringColumn = () => z.string().max(LIMITS.string);
+export const stringColumn = () => z.string().max(LIMITS.string).refine(isStorable, { message: 'is invalid' });
 /** A text column (20 000 characters). */
-export const textColumn = () => z.string().max(LIMITS.text);
+export const textColumn = () => z.string().max(LIMITS.text).refine(isStorable, { message: 'is invalid' });
+/** PostgreSQL's `integer` range: every id column's, and every page and count Snypto looks up. */
+const INTEGER_COLUMN = { min: -2_147_483_648, max: 2_147_483_647 } as const;
+/** The id of a record: an integer a lookup can use (one beyond the column's range would fail in the database). */
+export const recordId = () => z.number().int().min(INTEGER_COLUMN.min).max(INTEGER_COLUMN.max);
+/** Whether `value` is an integer an `integer` column can hold (and so a lookup can use). */
+export const fitsIntegerColumn = (value: unknown): value is number =>
+  Number.isSafeInteger(value) && (value as number) >= INTEGER_COLUMN.min && (value as number) <= INTEGER_COLUMN.max;
 /** A JSON object (hash) attribute. */
 export const jsonObject = () => z.record(z.string(), z.unknown());
 

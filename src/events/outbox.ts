@@ -5,7 +5,9 @@
  * written in the same transaction, and the after-commit listeners hear of it
  * only once the transaction has committed.
  */
-import type { PrismaClient, Tx } from '../db.ts';
+import type { Database, Tx } from '../db.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import type { RawSql } from '../raw-sql.ts';
 import type { AnyDomainEvent, EventDataMap, EventName, Performer } from './catalogue.ts';
 
 export type Emit = <N extends EventName>(
@@ -16,7 +18,7 @@ export type Emit = <N extends EventName>(
 ) => Promise<void>;
 
 /** Runs inside the change's transaction for each event (e.g. plans webhook deliveries). */
-export type TransactionalListener = (tx: Tx, event: AnyDomainEvent) => Promise<void>;
+export type TransactionalListener = (event: AnyDomainEvent, sql: RawSql) => Promise<void>;
 /** Runs after commit; its failures are logged, never surfaced to the caller. */
 export type AfterCommitListener = (events: AnyDomainEvent[]) => void | Promise<void>;
 
@@ -29,7 +31,7 @@ export class Outbox {
   private readonly afterCommit: { name: string; listener: AfterCommitListener }[] = [];
 
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly database: Pick<Database, 'transaction' | 'rawTransaction'>,
     private readonly options: OutboxOptions,
   ) {}
 
@@ -41,36 +43,43 @@ export class Outbox {
     this.afterCommit.push({ name, listener });
   }
 
-  /** Runs `work` in one transaction; events it emits are published after commit. */
-  async transaction<T>(work: (tx: Tx, emit: Emit) => Promise<T>): Promise<T> {
+  /** Runs `work` in one Prisma transaction; events it emits are published after commit. */
+  async transaction<T>(work: (tx: Tx, emit: Emit, sql: RawSql) => Promise<T>): Promise<T> {
     const events: AnyDomainEvent[] = [];
-    const result = await this.prisma.$transaction(
-      async (tx) => {
-        const emit: Emit = async (accountId, name, data, performer) => {
-          const row = await tx.event.create({
-            data: { accountId, name, data: { ...data, performer } as object },
-            select: { id: true, createdAt: true },
-          });
-          const event = {
-            id: row.id.toString(),
-            name,
-            accountId,
-            data,
-            performer,
-            occurredAt: row.createdAt,
-          } as AnyDomainEvent;
-          for (const listener of this.transactional) await listener(tx, event);
-          events.push(event);
-        };
-        return work(tx, emit);
-      },
-      { timeout: 15_000, maxWait: 10_000 },
-    );
-    if (events.length > 0) this.publish(events);
+    const result = await this.database.transaction((tx, sql) => work(tx, this.recorder(sql, events), sql), {
+      timeout: 15_000,
+      maxWait: 10_000,
+    });
+    this.publish(events);
     return result;
   }
 
+  /**
+   * Runs `work` in one transaction of hand-written statements only (the hot
+   * path, see src/raw-sql.ts); events it emits are published after commit.
+   */
+  async rawTransaction<T>(work: (emit: Emit, sql: RawSql) => Promise<T>): Promise<T> {
+    const events: AnyDomainEvent[] = [];
+    const result = await this.database.rawTransaction((sql) => work(this.recorder(sql, events), sql));
+    this.publish(events);
+    return result;
+  }
+
+  /** The `emit` of one transaction: writes each event's row (and its listeners' rows) there, and collects it. */
+  private recorder(sql: RawSql, events: AnyDomainEvent[]): Emit {
+    return async (accountId, name, data, performer) => {
+      const [row] = await sql.rows<{ id: string; created_at: Date }>(Prisma.sql`
+        INSERT INTO events (account_id, name, data, created_at)
+        VALUES (${accountId}, ${name}, ${{ ...data, performer }}::jsonb, ${new Date()}::timestamptz)
+        RETURNING id, created_at`);
+      const event = { id: row!.id, name, accountId, data, performer, occurredAt: row!.created_at } as AnyDomainEvent;
+      for (const listener of this.transactional) await listener(event, sql);
+      events.push(event);
+    };
+  }
+
   private publish(events: AnyDomainEvent[]): void {
+    if (events.length === 0) return;
     for (const { name, listener } of this.afterCommit) {
       try {
         void Promise.resolve(listener(events)).catch((error: unknown) => this.options.onListenerError(error, name));

@@ -18,6 +18,7 @@ import './types/conversation.ts';
 import './types/message.ts';
 import './types/webhook.ts';
 import './types/webhook-delivery.ts';
+import './types/filters.ts';
 import './mutations/inboxes.ts';
 import './mutations/agents.ts';
 import './mutations/contacts.ts';

@@ -21,7 +21,7 @@ export const GRAPHQL_SSE_PATH = '/graphql/stream';
 
 export interface GraphqlDeps {
   /** Query results are cached per caller until the next committed write (see read-cache.ts). */
-  readCache: { writeEpoch: () => number; maxEntries: number };
+  readCache: { writeEpoch: (tables?: readonly string[]) => number; maxEntries: number };
   logger: { error(details: object, message: string): void };
   db: PrismaClient;
   services: Services;

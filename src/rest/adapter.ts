@@ -4,11 +4,11 @@
  * error table. Rules live in the services; this only translates.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { authFailure, type Authenticator } from '../auth.ts';
+import { AuthError, authFailure, type Authenticator } from '../auth.ts';
 import type { Services } from '../services.ts';
 import { replyForError } from './errors.ts';
 import { idParam, mergeParams } from './params.ts';
-import type { Route, RouteReply } from './route.ts';
+import type { PlatformAppPrincipal, Route, RouteReply } from './route.ts';
 
 export interface RestDeps {
   authenticator: Authenticator;
@@ -21,8 +21,22 @@ export function accessTokenOf(request: FastifyRequest): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** The platform app owning the token; anything else (no token, a user's or a bot's) is Chatwoot's one 401. */
+async function platformAppOf(deps: RestDeps, token: string | undefined): Promise<PlatformAppPrincipal> {
+  const principal = token
+    ? await deps.authenticator.principalFor(token).catch((error: unknown) => {
+        if (error instanceof AuthError) return undefined;
+        throw error;
+      })
+    : undefined;
+  if (principal?.kind !== 'platformApp') throw authFailure('invalid_platform_token');
+  return principal;
+}
+
 async function run(route: Route, deps: RestDeps, request: FastifyRequest): Promise<RouteReply> {
   const params = mergeParams(request.query, request.body, request.params, route.wrap);
+  if (route.scope === 'platform')
+    return route.handle({ params, services: deps.services, principal: await platformAppOf(deps, accessTokenOf(request)) });
   const principal = await deps.authenticator.principalFor(accessTokenOf(request));
   const base = { params, principal, services: deps.services };
   if (route.scope === 'user') {

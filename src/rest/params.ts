@@ -3,6 +3,7 @@
  * merged; a JSON body's keys also accepted inside a wrapper named after the
  * controller; form values arrive as strings and are read leniently.
  */
+import { fitsIntegerColumn } from '../domain/validation.ts';
 
 export type Params = Record<string, unknown>;
 
@@ -16,19 +17,31 @@ export function mergeParams(query: unknown, body: unknown, path: unknown, wrap?:
   return { ...(isObject(query) ? query : {}), ...fromBody, ...wrapped, ...(isObject(path) ? path : {}) };
 }
 
-/** An integer from a number or a decimal string; undefined for anything else. */
+/**
+ * An integer from a number or a decimal string; undefined for anything else,
+ * including integers outside PostgreSQL's `integer` range (a lookup with one
+ * would fail in the database instead of missing).
+ */
 export function integer(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
-  if (typeof value === 'string' && /^-?\d{1,15}$/.test(value.trim())) return Number(value);
-  return undefined;
+  const number =
+    typeof value === 'number' ? value : typeof value === 'string' && /^-?\d{1,15}$/.test(value.trim()) ? Number(value) : NaN;
+  return fitsIntegerColumn(number) ? number : undefined;
 }
 
-/** An id parameter that must be present: invalid values become NaN so lookups miss (404). */
-export const idParam = (value: unknown): number => integer(value) ?? Number.NaN;
+/** Ids start at 1, so no record has this one. */
+const NO_RECORD_ID = 0;
 
-/** An optional id parameter: absent or blank is undefined, an invalid value NaN (so the lookup misses: 404). */
+/**
+ * An id parameter that must be present. A missing or invalid value (`"abc"`,
+ * `1.5`, beyond the integer column) names no record, as Rails' `find` reads
+ * it: it becomes an id no record has (still an integer, so input schemas and
+ * queries accept it) and the lookup misses (404).
+ */
+export const idParam = (value: unknown): number => integer(value) ?? NO_RECORD_ID;
+
+/** An optional id parameter: absent or blank is undefined; an invalid value names no record (see idParam). */
 export const optionalId = (value: unknown): number | undefined =>
-  value == null || value === '' ? undefined : (integer(value) ?? Number.NaN);
+  value == null || value === '' ? undefined : idParam(value);
 
 /** Rails' boolean casting: "true", "1", "t", "on" and true are true; blank is undefined. */
 export function boolean(value: unknown): boolean | undefined {

@@ -51,8 +51,18 @@ export interface UserRoute extends RouteBase {
   handle(request: RouteRequest & { principal: Extract<Principal, { kind: 'user' }> }): Promise<RouteReply>;
 }
 
-export type Route = AccountRoute | UserRoute;
+/** The platform app calling the Platform API (`/platform/api/v1`). */
+export type PlatformAppPrincipal = Extract<Principal, { kind: 'platformApp' }>;
+
+/** A Platform API route: only a platform app's token reaches it. */
+export interface PlatformRoute extends RouteBase {
+  scope: 'platform';
+  handle(request: RouteRequest & { principal: PlatformAppPrincipal }): Promise<RouteReply>;
+}
+
+export type Route = AccountRoute | UserRoute | PlatformRoute;
 
 /** Both of Rails' verbs for `update`. */
 export const UPDATE: Method[] = ['PATCH', 'PUT'];
 export const ACCOUNT = '/api/v1/accounts/:account_id';
+export const PLATFORM = '/platform/api/v1';

@@ -7,6 +7,7 @@ import { contactRoutes } from './routes/contacts.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { inboxRoutes } from './routes/inboxes.ts';
 import { messageRoutes } from './routes/messages.ts';
+import { platformRoutes } from './routes/platform.ts';
 import { profileRoutes } from './routes/profile.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
@@ -18,4 +19,5 @@ export const routeTable: Route[] = [
   ...conversationRoutes,
   ...messageRoutes,
   ...webhookRoutes,
+  ...platformRoutes,
 ];

@@ -361,7 +361,7 @@ describe('inbox members', () => {
 
 describe('assignable agents (service)', () => {
   it('are the inbox\'s members and every administrator, each once, for who may see the inbox', async () => {
-    const inboxes = new InboxService(db(), new Outbox(db(), { onListenerError: () => {} }));
+    const inboxes = new InboxService(db(), new Outbox(server.app.database, { onListenerError: () => {} }));
     const { id } = await createInbox(server);
     const admin = await adminUserId();
     await graphql(server, server.adminToken, SetInboxMembersDocument, {

@@ -113,7 +113,7 @@ describe('the write epoch', () => {
     expect(epoch()).toBe(before);
   });
 
-  it('moves after a write that changed rows, and after a transaction only when it commits', async () => {
+  it('moves with each write that changed rows, and again when its transaction commits or rolls back', async () => {
     const before = epoch();
     await prisma().account.update({ where: { id: server.accountId }, data: { locale: 'en' } });
     expect(epoch()).toBe(before + 1);
@@ -122,15 +122,30 @@ describe('the write epoch', () => {
       await tx.account.update({ where: { id: server.accountId }, data: { locale: 'en' } });
       inside = epoch();
     });
-    expect(inside).toBe(before + 1);
-    expect(epoch()).toBe(before + 2);
+    // Raised at the write, so that nothing read meanwhile (the old row) is kept past the commit.
+    expect(inside).toBe(before + 2);
+    expect(epoch()).toBe(before + 3);
     await expect(
       prisma().$transaction(async (tx) => {
         await tx.account.update({ where: { id: server.accountId }, data: { locale: 'en' } });
         throw new Error('roll back');
       }),
     ).rejects.toThrow('roll back');
-    expect(epoch()).toBe(before + 2);
+    // A rolled-back write still ends what was read inside its transaction (which saw the write).
+    expect(epoch()).toBe(before + 5);
+  });
+
+  it('moves for the named tables only when they are written, those in a CTE included', async () => {
+    const accounts = () => server.app.database.writeEpoch(['accounts']);
+    const contacts = () => server.app.database.writeEpoch(['contacts']);
+    const [a, c] = [accounts(), contacts()];
+    await prisma().account.update({ where: { id: server.accountId }, data: { locale: 'en' } });
+    expect([accounts(), contacts()]).toEqual([a + 1, c]);
+    await prisma().$executeRaw`WITH touched AS (UPDATE contacts SET name = name WHERE account_id = ${server.accountId})
+      UPDATE accounts SET locale = 'en' WHERE id = ${server.accountId}`;
+    expect([accounts(), contacts()]).toEqual([a + 2, c + 1]);
+    await prisma().contact.findMany({ take: 1 });
+    expect([accounts(), contacts()]).toEqual([a + 2, c + 1]);
   });
 });
 

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../../errors.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
-import { LIMITS, jsonObject, stringColumn } from '../validation.ts';
+import { LIMITS, jsonObject, recordId, stringColumn } from '../validation.ts';
 
 /** Devise's email format. */
 const EMAIL = /^[^@\s]+@[^@\s]+$/;
@@ -36,26 +36,32 @@ export const contactAttributesInput = z.object({
 export type ContactAttributesInput = z.input<typeof contactAttributesInput>;
 
 export const createContactInput = contactAttributesInput.extend({
-  inboxId: z.number().int().optional(),
+  inboxId: recordId().optional(),
   sourceId: z.string().max(LIMITS.text).optional(),
 });
 export type CreateContactInput = z.input<typeof createContactInput>;
 
 /** `POST /contacts/{id}/contact_inboxes`: the inbox, an optional `source_id` (a UUID when absent), trusted HMAC flag. */
 export const createContactInboxInput = z.object({
-  inboxId: z.number().int(),
+  inboxId: recordId(),
   sourceId: z.string().max(LIMITS.text).nullish(),
   hmacVerified: z.boolean().nullish(),
 });
 export type CreateContactInboxInput = z.input<typeof createContactInboxInput>;
 
+/** A list sent bare, read as the attribute `name` so that its problems name it ("Labels is too long ..."). */
+const attributeList = (name: string) =>
+  z
+    .preprocess((list) => ({ [name]: list }), z.object({ [name]: z.array(stringColumn()) }))
+    .transform((input) => input[name]!);
+
 /** Label names: trimmed, blanks dropped, first occurrence kept. */
-export const labelsInput = z
-  .array(stringColumn())
-  .transform((labels) => [...new Set(labels.map((label) => label.trim()).filter(Boolean))]);
+export const labelsInput = attributeList('labels').transform((labels) => [
+  ...new Set(labels.map((label) => label.trim()).filter(Boolean)),
+]);
 
 /** Custom attribute keys to remove. */
-export const attributeKeysInput = z.array(z.string().max(LIMITS.string));
+export const attributeKeysInput = attributeList('custom_attributes');
 
 const UNIQUE_FIELDS: Record<string, string> = { email: 'email', phone_number: 'phoneNumber', identifier: 'identifier' };
 

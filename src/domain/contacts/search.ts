@@ -44,9 +44,10 @@ const ORDER_EXPRESSIONS: Record<ContactSortField, (direction: Prisma.Sql) => Pri
 /** `%`, `_` and `\` match themselves: the query is text, not a pattern. */
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** The WHERE clause for `input` in the account. */
-function whereClause(accountId: number, input: z.output<typeof contactSearchInput>): Prisma.Sql {
+/** The WHERE clause for `input` in the account (and `condition`, when given). */
+function whereClause(accountId: number, input: z.output<typeof contactSearchInput>, condition?: Prisma.Sql): Prisma.Sql {
   const conditions = [Prisma.sql`account_id = ${accountId}`];
+  if (condition) conditions.push(Prisma.sql`(${condition})`);
   const text = input.query?.trim();
   if (text) {
     const pattern = likePattern(text);
@@ -68,16 +69,18 @@ function whereClause(accountId: number, input: z.output<typeof contactSearchInpu
 
 /**
  * One page of the account's contacts matching `raw` (ids in order) and how
- * many match in all.
+ * many match in all; `condition` narrows them further (a compiled custom
+ * filter, see domain/filters).
  */
 export async function searchContactIds(
   db: Tx,
   accountId: number,
   raw: RawInput<ContactSearchInput>,
   page: { offset: number; limit: number },
+  condition?: Prisma.Sql,
 ): Promise<{ ids: number[]; totalCount: number }> {
   const input = parseInput(contactSearchInput, raw);
-  const where = whereClause(accountId, input);
+  const where = whereClause(accountId, input, condition);
   const sortBy = input.sortBy ?? DEFAULT_SORT.sortBy;
   const direction = Prisma.raw((input.sortDirection ?? (input.sortBy ? 'asc' : DEFAULT_SORT.sortDirection)).toUpperCase());
   const [rows, [count]] = await Promise.all([

@@ -5,13 +5,13 @@
 import type { PrismaClient, Tx } from '../../db.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import type { Outbox } from '../../events/outbox.ts';
-import type { Contact } from '../../generated/prisma/client.ts';
+import type { Contact, Prisma } from '../../generated/prisma/client.ts';
 import { loadAccessibleInbox, performerOf, requireAdministrator, visibleInboxIds, type AccountActor } from '../actor.ts';
 import { visibleConversationsWhere } from '../conversations/list.ts';
 import { loadConversationViews } from '../conversations/view.ts';
 import { presentContactPush } from '../senders/presenter.ts';
 import { secureToken, uuid } from '../tokens.ts';
-import { parseInput, type RawInput } from '../validation.ts';
+import { isStorable, parseInput, type RawInput } from '../validation.ts';
 import { lockContact, saveContactChanges } from './changes.ts';
 import { identifyContact, updateSelfInput, type UpdateSelfInput } from './identify.ts';
 import {
@@ -51,15 +51,17 @@ export class ContactService {
 
   /**
    * One page of the account's contacts matching `raw` (search.ts), in order,
-   * each loaded with `query` (Prisma `select`/`include`), and the total count.
+   * each loaded with `query` (Prisma `select`/`include`), and the total count;
+   * `condition` narrows the contacts further (a compiled custom filter).
    */
   async search(
     actor: AccountActor,
     raw: RawInput<ContactSearchInput>,
     page: { offset: number; limit: number },
     query: object = {},
+    condition?: Prisma.Sql,
   ): Promise<{ contacts: Contact[]; totalCount: number }> {
-    const { ids, totalCount } = await searchContactIds(this.db, actor.accountId, raw, page);
+    const { ids, totalCount } = await searchContactIds(this.db, actor.accountId, raw, page, condition);
     // The rows are put back in the page's order by id, so a narrowed selection must include it.
     const selection = 'select' in query && query.select ? { select: { ...query.select, id: true } } : query;
     const rows = ids.length
@@ -245,7 +247,7 @@ export class ContactService {
    */
   async findBySourceId(actor: AccountActor, inboxId: number, sourceId: unknown): Promise<Contact | null> {
     const inbox = await loadAccessibleInbox(this.db, actor, inboxId);
-    if (typeof sourceId !== 'string' || sourceId === '') return null;
+    if (typeof sourceId !== 'string' || sourceId === '' || !isStorable(sourceId)) return null;
     const contactInbox = await this.db.contactInbox.findUnique({
       where: { inboxId_sourceId: { inboxId: inbox.id, sourceId } },
       include: { contact: true },

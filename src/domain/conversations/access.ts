@@ -4,19 +4,26 @@
  * the inboxes they are members of.
  */
 import type { Tx } from '../../db.ts';
-import { NotFoundError } from '../../errors.ts';
-import { loadAccessibleInbox, type AccountActor } from '../actor.ts';
+import { ForbiddenError, NotFoundError } from '../../errors.ts';
+import type { AccountActor } from '../actor.ts';
 
-/** Loads the conversation with this display id, or throws NotFound / Forbidden. */
+/**
+ * Loads the conversation with this display id and its inbox, or throws
+ * NotFound / Forbidden; one statement, the caller's inbox membership included.
+ */
 export async function loadAccessibleConversation(tx: Tx, actor: AccountActor, displayId: number) {
   if (!Number.isSafeInteger(displayId)) throw new NotFoundError('Conversation');
-  const conversation = await tx.conversation.findUnique({
+  const agentId = actor.kind === 'user' && actor.role === 'agent' ? actor.userId : undefined;
+  const row = await tx.conversation.findUnique({
     where: { accountId_displayId: { accountId: actor.accountId, displayId } },
-    include: { inbox: true },
+    include: {
+      inbox: { include: { members: { where: { userId: agentId ?? -1 }, select: { id: true } } } },
+    },
   });
-  if (!conversation) throw new NotFoundError('Conversation');
-  await loadAccessibleInbox(tx, actor, conversation.inboxId);
-  return conversation;
+  if (!row) throw new NotFoundError('Conversation');
+  const { members, ...inbox } = row.inbox;
+  if (agentId !== undefined && members.length === 0) throw new ForbiddenError();
+  return { ...row, inbox };
 }
 
 /**

@@ -19,6 +19,7 @@ import { createMessageInput, type MessageService } from '../messages/service.ts'
 import { jsonObject, LIMITS, parseInput, type RawInput } from '../validation.ts';
 import { parseWireTime } from '../wire-time.ts';
 import { loadAccessibleConversation, lockConversation } from './access.ts';
+import { newConversationTarget } from '../messages/target.ts';
 import { accountMemberId, accountTeamId, openConversation, resolveContactInbox } from './creation.ts';
 import { markSeenByAgent, markSeenByContact, markUnread, setTyping, setTypingInput, type SetTypingInput } from './activity.ts';
 import { assign, assignConversationInput, type AssignConversationInput } from './assignment.ts';
@@ -94,7 +95,7 @@ export class ConversationService {
   async create(actor: AccountActor, raw: RawInput<CreateConversationInput>) {
     const input = parseInput(createConversationInput, raw);
     return this.outbox
-      .transaction(async (tx, emit) => {
+      .transaction(async (tx, emit, sql) => {
         const contactInbox = await resolveContactInbox(tx, this.contacts, actor, input);
         const inbox = await loadAccessibleInbox(tx, actor, contactInbox.inboxId);
         const assigneeId = input.assigneeId ? await accountMemberId(tx, actor.accountId, input.assigneeId) : null;
@@ -109,7 +110,8 @@ export class ConversationService {
         });
         if (created && input.message) {
           const message = parseInput(createMessageInput, { ...input.message, messageType: 'outgoing' });
-          await this.messages.createInTransaction(tx, emit, actor, { ...conversation, inbox }, message);
+          const target = await newConversationTarget(tx, conversation, inbox.channelType);
+          await this.messages.createInTransaction({ sql, emit }, actor, target, message);
         }
         return conversation.id;
       })

@@ -7,6 +7,7 @@ import { NotFoundError, ValidationError } from '../../errors.ts';
 import type { Outbox } from '../../events/outbox.ts';
 import { loadAccessibleInbox, performerOf, requireAdministrator, type AccountActor } from '../actor.ts';
 import type { UserInAccount } from '../senders/presenter.ts';
+import { fitsIntegerColumn } from '../validation.ts';
 
 /** A user id as REST sends it (number or decimal string); NaN for anything else. */
 const userIdOf = (id: unknown): number =>
@@ -73,7 +74,7 @@ export class InboxMembers {
   /** Removes these users from the inbox; ids that are unknown or not members are ignored. */
   async remove(actor: AccountActor, inboxId: number, userIds: unknown[]): Promise<UserInAccount[]> {
     await this.administeredInbox(actor, inboxId);
-    const ids = userIds.map(userIdOf).filter((id) => Number.isSafeInteger(id));
+    const ids = userIds.map(userIdOf).filter(fitsIntegerColumn);
     return this.outbox.transaction(async (tx, emit) => {
       const { count } = await tx.inboxMember.deleteMany({ where: { inboxId, userId: { in: ids } } });
       if (count > 0) await emit(actor.accountId, 'inbox.members_changed', { inboxId }, performerOf(actor));
@@ -93,7 +94,7 @@ export class InboxMembers {
   private async accountUserIds(accountId: number, userIds: unknown[]): Promise<number[]> {
     const ids = userIds.map(userIdOf);
     const known = await this.db.accountUser.findMany({
-      where: { accountId, userId: { in: ids.filter((id) => Number.isSafeInteger(id)) } },
+      where: { accountId, userId: { in: ids.filter(fitsIntegerColumn) } },
       select: { userId: true },
     });
     const knownIds = new Set(known.map((k) => k.userId));

@@ -3,11 +3,13 @@
  * activity time, waiting time, first reply, and reopening a resolved or
  * snoozed conversation on an incoming message unless it is muted (its
  * contact is blocked): `open`, or `pending` when the inbox has an active bot,
- * announced by an activity message.
+ * announced by an activity message. A contact's own message also marks the
+ * contact active (Chatwoot's `update_contact_activity`).
  */
-import type { Tx } from '../../db.ts';
 import type { Emit } from '../../events/outbox.ts';
-import type { Conversation, MessageType } from '../../generated/prisma/client.ts';
+import { Prisma, type MessageType } from '../../generated/prisma/client.ts';
+import type { RawSql } from '../../raw-sql.ts';
+import type { MessageTarget } from './target.ts';
 
 export const REOPENED_BY_INCOMING = 'System reopened the conversation due to a new incoming message.';
 
@@ -16,56 +18,58 @@ export interface NewMessageFacts {
   private: boolean;
   /** A public outgoing message written by a user (not a bot): it answers the contact. */
   humanReply: boolean;
+  /** The contact who sent it, if a contact did. */
+  senderContactId?: number;
   at: Date;
 }
 
-/** Applies a new message's effects to its conversation inside the message's transaction. */
-export async function applyToConversation(tx: Tx, emit: Emit, conversation: Conversation, message: NewMessageFacts) {
+/** The transaction a message is written in. */
+export interface EffectScope {
+  sql: RawSql;
+  emit: Emit;
+}
+
+/**
+ * Applies a new message's effects to its conversation inside the message's
+ * transaction; `insertActivity` writes the reopening's activity message and
+ * returns its id.
+ */
+export async function applyToConversation(
+  { sql, emit }: EffectScope,
+  conversation: MessageTarget,
+  message: NewMessageFacts,
+  insertActivity: (content: string) => Promise<number>,
+) {
   const { messageType, humanReply, at } = message;
   const reopen =
     messageType === 'incoming' &&
     (conversation.status === 'resolved' || conversation.status === 'snoozed') &&
-    !(await isMuted(tx, conversation));
-  const activeBot = reopen
-    ? await tx.agentBotInbox.findFirst({ where: { inboxId: conversation.inboxId, status: 'active' } })
-    : null;
+    !conversation.contactBlocked;
+  const [activeBot] = reopen
+    ? await sql.rows(Prisma.sql`SELECT 1 FROM agent_bot_inboxes WHERE inbox_id = ${conversation.inboxId} AND status = 'active'`)
+    : [];
   const newStatus = reopen ? (activeBot ? 'pending' : 'open') : undefined;
-  await tx.conversation.update({
-    where: { id: conversation.id },
-    data: {
-      ...(messageType !== 'activity' ? { lastActivityAt: at } : {}),
-      ...(messageType === 'incoming' && !conversation.waitingSince ? { waitingSince: at } : {}),
-      ...(humanReply ? { waitingSince: null } : {}),
-      ...(humanReply && !conversation.firstReplyCreatedAt ? { firstReplyCreatedAt: at } : {}),
-      ...(newStatus ? { status: newStatus, snoozedUntil: null } : {}),
-    },
-  });
+
+  const changes: Prisma.Sql[] = [Prisma.sql`updated_at = ${at}::timestamptz`];
+  if (messageType !== 'activity') changes.push(Prisma.sql`last_activity_at = ${at}::timestamptz`);
+  if (messageType === 'incoming' && !conversation.waitingSince) changes.push(Prisma.sql`waiting_since = ${at}::timestamptz`);
+  if (humanReply) changes.push(Prisma.sql`waiting_since = NULL`);
+  if (humanReply && !conversation.firstReplyCreatedAt) changes.push(Prisma.sql`first_reply_created_at = ${at}::timestamptz`);
+  if (newStatus) changes.push(Prisma.sql`status = ${newStatus}::"ConversationStatus"`, Prisma.sql`snoozed_until = NULL`);
+  // The contact's activity rides along in the same statement: one round trip fewer on every incoming message.
+  const contactActivity =
+    message.senderContactId === undefined
+      ? Prisma.empty
+      : Prisma.sql`WITH contact AS (UPDATE contacts SET last_activity_at = ${at}::timestamptz WHERE id = ${message.senderContactId}) `;
+  await sql.execute(Prisma.sql`${contactActivity}UPDATE conversations SET ${Prisma.join(changes)} WHERE id = ${conversation.id}`);
   if (!newStatus) return;
-  const activity = await tx.message.create({
-    data: {
-      accountId: conversation.accountId,
-      inboxId: conversation.inboxId,
-      conversationId: conversation.id,
-      messageType: 'activity',
-      content: REOPENED_BY_INCOMING,
-    },
-  });
+
+  const activityId = await insertActivity(REOPENED_BY_INCOMING);
   const ids = { conversationId: conversation.id, inboxId: conversation.inboxId };
-  await emit(conversation.accountId, 'message.created', {
-    messageId: activity.id,
-    ...ids,
-    messageType: 'activity',
-    private: false,
-  });
+  await emit(conversation.accountId, 'message.created', { messageId: activityId, ...ids, messageType: 'activity', private: false });
   await emit(conversation.accountId, 'conversation.status_changed', ids);
   await emit(conversation.accountId, 'conversation.updated', {
     ...ids,
     changedAttributes: [{ status: { previous_value: conversation.status, current_value: newStatus } }],
   });
-}
-
-/** A muted conversation is one whose contact is blocked. */
-async function isMuted(tx: Tx, conversation: Conversation): Promise<boolean> {
-  const contact = await tx.contact.findUnique({ where: { id: conversation.contactId }, select: { blocked: true } });
-  return contact?.blocked ?? false;
 }

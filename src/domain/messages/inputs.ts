@@ -3,7 +3,7 @@
  * mutations and the REST adapter parse with the same schemas).
  */
 import { z } from 'zod';
-import { LIMITS, jsonObject } from '../validation.ts';
+import { LIMITS, jsonObject, recordId } from '../validation.ts';
 import { contentAttributeProblems } from './content-attributes.ts';
 
 export const MESSAGE_CONTENT_TYPES = [
@@ -32,7 +32,7 @@ export const createMessageInput = z.object({
   sourceId: z.string().max(LIMITS.text).nullish(),
   externalCreatedAt: z.unknown().optional(),
   /** Attribute an outgoing message to an agent bot of the account. */
-  senderAgentBotId: z.number().int().optional(),
+  senderAgentBotId: recordId().optional(),
 });
 export type CreateMessageInput = z.input<typeof createMessageInput>;
 export type CreateMessageFields = z.output<typeof createMessageInput>;

@@ -6,15 +6,18 @@ import { AUTH_MESSAGES, type ContactPrincipal } from '../../auth.ts';
 import type { PrismaClient, Tx } from '../../db.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import type { Performer } from '../../events/catalogue.ts';
-import type { Emit, Outbox } from '../../events/outbox.ts';
-import type { Conversation, Inbox, Message, Prisma, SenderType } from '../../generated/prisma/client.ts';
+import type { Outbox } from '../../events/outbox.ts';
+import { Prisma, type Message, type SenderType } from '../../generated/prisma/client.ts';
+import type { RawSql } from '../../raw-sql.ts';
 import { performerOf, type AccountActor } from '../actor.ts';
-import { loadAccessibleConversation, lockConversation } from '../conversations/access.ts';
+import { loadAccessibleConversation } from '../conversations/access.ts';
 import { parseInput, type RawInput } from '../validation.ts';
 import { parseWireTime } from '../wire-time.ts';
 import { saveMessageChanges } from './changes.ts';
 import { contentAttributeProblems } from './content-attributes.ts';
-import { applyToConversation } from './effects.ts';
+import { applyToConversation, type EffectScope } from './effects.ts';
+import { guardAgainstFlood } from './flood-guard.ts';
+import { insertMessage } from './insert.ts';
 import {
   createMessageSchema,
   MESSAGE_STATUSES,
@@ -27,13 +30,14 @@ import {
   type UpdateMessageStatusInput,
 } from './inputs.ts';
 import { messageViewInclude, type MessageView } from './presenter.ts';
+import { lockMessageTarget, type MessageTarget } from './target.ts';
+import { loadMessageView } from './view-sql.ts';
 
 export { createMessageInput, createMessageSchema, sendMessageInput, updateMessageStatusInput } from './inputs.ts';
 export type { CreateMessageInput, SendMessageInput, UpdateMessageStatusInput } from './inputs.ts';
 export { REOPENED_BY_INCOMING } from './effects.ts';
+export { MESSAGES_PER_MINUTE_LIMIT } from './flood-guard.ts';
 
-/** Messages a conversation may receive in one minute before "Too many messages" (Chatwoot's default). */
-export const MESSAGES_PER_MINUTE_LIMIT = 200;
 /** What a soft-deleted message says instead of its content. */
 export const DELETED_CONTENT = 'This message was deleted';
 export const STATUS_UPDATE_API_ONLY = 'Message status update is only allowed for API inboxes';
@@ -42,8 +46,6 @@ export interface MessageWindow {
   before?: number;
   after?: number;
 }
-
-type ConversationWithInbox = Conversation & { inbox: Inbox };
 
 /** A message about to be written, with who sends it and who caused it. */
 interface Draft {
@@ -61,14 +63,16 @@ export class MessageService {
     private readonly outbox: Outbox,
   ) {}
 
-  /** Creates a message from an agent or bot in the conversation with this display id. */
+  /**
+   * Creates a message from an agent or bot in the conversation with this
+   * display id; the answer is read in the same transaction.
+   */
   async create(actor: AccountActor, displayId: number, raw: RawInput<CreateMessageInput>) {
     const input = parseInput(createMessageSchema, raw);
-    return this.outbox.transaction(async (tx, emit) => {
-      await lockConversation(tx, actor.accountId, displayId);
-      const conversation = await loadAccessibleConversation(tx, actor, displayId);
-      const id = await this.createInTransaction(tx, emit, actor, conversation, input);
-      return this.loadView(tx, actor.accountId, id);
+    return this.outbox.rawTransaction(async (emit, sql) => {
+      const target = await lockMessageTarget(sql, { actor }, displayId);
+      const id = await this.createInTransaction({ sql, emit }, actor, target, input);
+      return loadMessageView(sql, actor.accountId, id);
     });
   }
 
@@ -79,19 +83,19 @@ export class MessageService {
    * named bot), every other type from the contact (Chatwoot's quirk).
    */
   async createInTransaction(
-    tx: Tx,
-    emit: Emit,
+    scope: EffectScope,
     actor: AccountActor,
-    conversation: ConversationWithInbox,
+    target: MessageTarget,
     input: CreateMessageFields,
   ): Promise<number> {
     const problems = contentAttributeProblems(input.contentType, input.contentAttributes);
     if (problems.length > 0)
       throw new ValidationError(problems.map((p) => ({ path: ['contentAttributes'], message: `Content attributes ${p}` })));
-    if (input.messageType === 'incoming' && conversation.inbox.channelType !== 'Channel::Api')
+    if (input.messageType === 'incoming' && target.channelType !== 'Channel::Api')
       throw ValidationError.rule('messageType', 'Incoming messages are only allowed in Api inboxes');
-    const sender = await this.senderOf(tx, actor, conversation, input);
-    return this.write(tx, emit, conversation, { fields: input, sender, performer: performerOf(actor) });
+    guardAgainstFlood(target.recentMessages);
+    const sender = await this.senderOf(scope.sql, actor, target, input);
+    return this.write(scope, target, { fields: input, sender, performer: performerOf(actor) });
   }
 
   /**
@@ -103,21 +107,16 @@ export class MessageService {
    */
   async createFromContact(contact: ContactPrincipal, displayId: number, raw: RawInput<SendMessageInput>) {
     const input = parseInput(sendMessageInput, raw);
-    return this.outbox.transaction(async (tx, emit) => {
-      await lockConversation(tx, contact.accountId, displayId);
-      const conversation = Number.isSafeInteger(displayId)
-        ? await tx.conversation.findFirst({
-            where: { accountId: contact.accountId, displayId, contactInboxId: contact.contactInboxId },
-            include: { inbox: true },
-          })
-        : null;
-      if (!conversation) throw new NotFoundError('Conversation');
-      const id = await this.write(tx, emit, conversation, {
+    return this.outbox.rawTransaction(async (emit, sql) => {
+      const writer = { accountId: contact.accountId, contactInboxId: contact.contactInboxId };
+      const target = await lockMessageTarget(sql, writer, displayId);
+      guardAgainstFlood(target.recentMessages);
+      const id = await this.write({ sql, emit }, target, {
         fields: { ...input, messageType: 'incoming', private: false },
         sender: { senderType: 'Contact', senderContactId: contact.contactId },
         performer: { type: 'Contact', id: contact.contactId },
       });
-      return this.loadView(tx, contact.accountId, id);
+      return loadMessageView(sql, contact.accountId, id);
     });
   }
 
@@ -204,65 +203,63 @@ export class MessageService {
     }) as Promise<MessageView>;
   }
 
-  /** Writes a message (flood guard, external time), emits `message.created`, applies its effects. */
-  private async write(tx: Tx, emit: Emit, conversation: Conversation, draft: Draft): Promise<number> {
+  /** Writes a message (with its external time), emits `message.created`, applies its effects. */
+  private async write(scope: EffectScope, target: MessageTarget, draft: Draft): Promise<number> {
     const { fields, sender } = draft;
-    const recent = await tx.message.count({
-      where: { conversationId: conversation.id, createdAt: { gte: new Date(Date.now() - 60_000) } },
-    });
-    if (recent >= MESSAGES_PER_MINUTE_LIMIT) throw ValidationError.of('base', 'Too many messages');
     const externalCreatedAt = parseWireTime(fields.externalCreatedAt);
-    const message = await tx.message.create({
-      data: {
-        accountId: conversation.accountId,
-        inboxId: conversation.inboxId,
-        conversationId: conversation.id,
-        messageType: fields.messageType,
-        contentType: fields.contentType,
-        content: fields.content ?? null,
-        contentAttributes: {
-          ...fields.contentAttributes,
-          ...(externalCreatedAt ? { external_created_at: Math.floor(externalCreatedAt.getTime() / 1000) } : {}),
-        } as Prisma.InputJsonObject,
-        private: fields.private,
-        sourceId: fields.sourceId ?? null,
-        echoId: fields.echoId ?? null,
-        ...sender,
+    const message = await insertMessage(scope.sql, target, {
+      messageType: fields.messageType,
+      contentType: fields.contentType,
+      content: fields.content ?? null,
+      contentAttributes: {
+        ...fields.contentAttributes,
+        ...(externalCreatedAt ? { external_created_at: Math.floor(externalCreatedAt.getTime() / 1000) } : {}),
       },
+      private: fields.private,
+      sourceId: fields.sourceId ?? null,
+      echoId: fields.echoId ?? null,
+      ...sender,
     });
-    await emit(
-      conversation.accountId,
+    await scope.emit(
+      target.accountId,
       'message.created',
       {
         messageId: message.id,
-        conversationId: conversation.id,
-        inboxId: conversation.inboxId,
-        messageType: message.messageType,
-        private: message.private,
+        conversationId: target.id,
+        inboxId: target.inboxId,
+        messageType: fields.messageType,
+        private: fields.private,
         ...(fields.echoId != null ? { echoId: fields.echoId } : {}),
       },
       draft.performer,
     );
-    await applyToConversation(tx, emit, conversation, {
-      messageType: message.messageType,
-      private: message.private,
-      humanReply: message.messageType === 'outgoing' && !message.private && sender.senderType === 'User',
-      at: message.createdAt,
-    });
+    const insertActivity = async (content: string) =>
+      (await insertMessage(scope.sql, target, { messageType: 'activity', content })).id;
+    await applyToConversation(
+      scope,
+      target,
+      {
+        messageType: fields.messageType,
+        private: fields.private,
+        humanReply: fields.messageType === 'outgoing' && !fields.private && sender.senderType === 'User',
+        senderContactId: sender.senderContactId,
+        at: message.createdAt,
+      },
+      insertActivity,
+    );
     return message.id;
   }
 
   /** Outgoing messages come from the caller (or the named bot); every other type from the contact. */
-  private async senderOf(tx: Tx, actor: AccountActor, conversation: Conversation, input: CreateMessageFields) {
+  private async senderOf(sql: RawSql, actor: AccountActor, conversation: MessageTarget, input: CreateMessageFields) {
     if (input.messageType !== 'outgoing')
       return { senderType: 'Contact' as const, senderContactId: conversation.contactId };
     if (input.senderAgentBotId !== undefined) {
-      const bot = await tx.agentBot.findFirst({
-        where: {
-          id: input.senderAgentBotId,
-          OR: [{ accountId: conversation.accountId }, { inboxes: { some: { accountId: conversation.accountId } } }],
-        },
-      });
+      // The account's own bots, and global bots connected to one of its inboxes.
+      const [bot] = await sql.rows<{ id: number }>(Prisma.sql`
+        SELECT b.id FROM agent_bots b
+        WHERE b.id = ${input.senderAgentBotId} AND (b.account_id = ${conversation.accountId}
+          OR EXISTS (SELECT 1 FROM agent_bot_inboxes abi WHERE abi.agent_bot_id = b.id AND abi.account_id = ${conversation.accountId}))`);
       if (!bot) throw new NotFoundError('AgentBot');
       return { senderType: 'AgentBot' as const, senderAgentBotId: bot.id };
     }

@@ -11,7 +11,7 @@ import { Prisma } from '../../generated/prisma/client.ts';
 import { DEFAULT_WEBHOOK_SUBSCRIPTIONS, WEBHOOK_SUBSCRIPTIONS } from '../../webhooks/planner.ts';
 import { requireAdministrator, type AccountActor } from '../actor.ts';
 import { webhookSecret } from '../tokens.ts';
-import { LIMITS, parseInput, stringColumn, type RawInput } from '../validation.ts';
+import { LIMITS, parseInput, recordId, stringColumn, type RawInput } from '../validation.ts';
 
 
 const isHttpUrl = (value: string) => {
@@ -28,7 +28,7 @@ const allowed = new Set<string>(WEBHOOK_SUBSCRIPTIONS);
 const webhookFields = {
   url: z.string().max(LIMITS.url).refine(isHttpUrl, { message: 'is invalid' }),
   name: stringColumn().nullish(),
-  inboxId: z.number().int().nullish(),
+  inboxId: recordId().nullish(),
   /** A non-empty subset of WEBHOOK_SUBSCRIPTIONS; Chatwoot words a bad list "Subscriptions Invalid events". */
   subscriptions: z
     .array(z.string())

@@ -78,7 +78,7 @@ async function accountList(context: Context, accountId: number, args: ListArgs) 
   });
 }
 
-const ConversationCountsType = builder
+export const ConversationCountsType = builder
   .objectRef<{ mine: number; assigned: number; unassigned: number; all: number }>('ConversationCounts')
   .implement({
     description: 'How many conversations of a filtered list are assigned to the caller, to anyone, to nobody, in all.',

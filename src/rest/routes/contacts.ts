@@ -49,13 +49,21 @@ type ContactWithInboxes = Contact & { contactInboxes: ContactInboxWithInbox[] };
 
 const includeInboxes = (params: Params) => boolean(params.include_contact_inboxes) ?? true;
 
-/** One page of contacts as `{meta, payload}`. */
-async function page({ actor, params, services }: AccountRouteRequest, filter: object) {
+/** Finds one page of contacts in the order `sort` asks, each loaded with `query`. */
+type ContactPageSearch = (
+  sort: ReturnType<typeof sortOf>,
+  window: { offset: number; limit: number },
+  query: object,
+) => Promise<{ contacts: Contact[]; totalCount: number }>;
+
+/** One page of contacts as `{meta, payload}`: those of `ContactService.search` under `filter`, or of `search`. */
+async function page({ actor, params, services }: AccountRouteRequest, filter: object, search?: ContactPageSearch) {
   const current = Math.max(integer(params.page) ?? 1, 1);
   const withInboxes = includeInboxes(params);
-  const { contacts, totalCount } = await services.contacts.search(
-    actor,
-    { ...filter, ...sortOf(params.sort) },
+  const find: ContactPageSearch =
+    search ?? ((sort, window, query) => services.contacts.search(actor, { ...filter, ...sort }, window, query));
+  const { contacts, totalCount } = await find(
+    sortOf(params.sort),
     { offset: (current - 1) * PER_PAGE, limit: PER_PAGE },
     withInboxes ? WITH_INBOXES : {},
   );
@@ -93,6 +101,15 @@ export const contactRoutes: Route[] = [
       if (typeof q !== 'string' || q.trim() === '') return { body: { meta: { count: null, current_page: 1 }, payload: [] } };
       return page(request, { query: q });
     },
+  },
+  {
+    scope: 'account',
+    method: 'POST',
+    path: `${CONTACTS}/filter`,
+    handle: (request) =>
+      page(request, {}, (sort, window, query) =>
+        request.services.filters.filterContacts(request.actor, request.params.payload, sort, window, query),
+      ),
   },
   {
     scope: 'account',

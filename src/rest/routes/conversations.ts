@@ -9,6 +9,7 @@ import {
   presentTeamRecord,
   presentToggleStatus,
 } from '../../domain/conversations/presenter.ts';
+import { presentFoundCounts, presentSearchedConversation } from '../../domain/filters/presenter.ts';
 import { boolean, hash, idParam, integer, optionalId, stringList, text, type Params } from '../params.ts';
 import { ACCOUNT, UPDATE, type AccountRoute, type AccountRouteRequest, type Route } from '../route.ts';
 import { messageAttributes } from './messages.ts';
@@ -100,6 +101,34 @@ export const conversationRoutes: Route[] = [
     handle: async ({ actor, params, services }) => ({
       body: { meta: presentConversationCounts(await services.conversations.counts(actor, listFilters(params))) },
     }),
+  },
+  {
+    scope: 'account',
+    method: 'POST',
+    path: `${ACCOUNT}/conversations/filter`,
+    handle: async ({ actor, params, services }) => {
+      const { views, counts } = await services.filters.filterConversations(actor, params.payload, integer(params.page) ?? 1);
+      return { body: { meta: presentFoundCounts(counts), payload: views.map(presentConversation) } };
+    },
+  },
+  {
+    scope: 'account',
+    method: 'GET',
+    path: `${ACCOUNT}/conversations/search`,
+    handle: async ({ actor, params, services }) => {
+      const q = params.q == null ? '' : String(text(params.q));
+      const { conversations, counts } = await services.filters.searchConversations(actor, q, integer(params.page) ?? 1);
+      return { body: { meta: presentFoundCounts(counts), payload: conversations.map(presentSearchedConversation) } };
+    },
+  },
+  {
+    scope: 'account',
+    method: 'DELETE',
+    path: CONVERSATION,
+    handle: async ({ actor, params, services }) => {
+      await services.conversationDeletion.delete(actor, displayId(params));
+      return {};
+    },
   },
   {
     scope: 'account',

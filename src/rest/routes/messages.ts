@@ -86,6 +86,16 @@ export const messageRoutes: Route[] = [
   },
   {
     scope: 'account',
+    method: 'POST',
+    path: `${MESSAGES}/:message_id/retry`,
+    handle: async ({ actor, params, services }) => ({
+      body: presentMessage(
+        await services.messageRetry.retry(actor, idParam(params.conversation_id), idParam(params.message_id)),
+      ),
+    }),
+  },
+  {
+    scope: 'account',
     method: 'DELETE',
     path: `${MESSAGES}/:message_id`,
     handle: async ({ actor, params, services }) => ({

@@ -1,0 +1,96 @@
+/**
+ * The conversation a new message goes to, locked for the rest of the
+ * transaction (concurrent messages to one conversation take turns, so that
+ * each decides from the row as it is), with everything the message's rules
+ * need, read in one statement: its inbox's channel, whether its contact is
+ * blocked, the caller's inbox membership and the flood guard's count.
+ */
+import type { Tx } from '../../db.ts';
+import { ForbiddenError, NotFoundError } from '../../errors.ts';
+import { Prisma, type Conversation, type ConversationStatus } from '../../generated/prisma/client.ts';
+import type { RawSql } from '../../raw-sql.ts';
+import type { AccountActor } from '../actor.ts';
+
+export interface MessageTarget {
+  id: number;
+  accountId: number;
+  inboxId: number;
+  contactId: number;
+  status: ConversationStatus;
+  waitingSince: Date | null;
+  firstReplyCreatedAt: Date | null;
+  /** The inbox's channel type, e.g. `Channel::Api`. */
+  channelType: string;
+  /** A blocked contact mutes the conversation: their messages do not reopen it. */
+  contactBlocked: boolean;
+  /** Messages the conversation received in the last minute. */
+  recentMessages: number;
+}
+
+interface TargetRow {
+  id: number;
+  account_id: number;
+  inbox_id: number;
+  contact_id: number;
+  status: ConversationStatus;
+  waiting_since: Date | null;
+  first_reply_created_at: Date | null;
+  channel_type: string;
+  contact_blocked: boolean;
+  member: boolean;
+  recent_messages: number;
+}
+
+/** Who writes: an account actor (agents only reach their inboxes' conversations), or a contact in their own contact inbox. */
+export type MessageWriter = { actor: AccountActor } | { accountId: number; contactInboxId: number };
+
+/** Locks and reads the conversation with this display id; NotFound, or Forbidden for an agent outside its inbox. */
+export async function lockMessageTarget(sql: RawSql, writer: MessageWriter, displayId: number): Promise<MessageTarget> {
+  if (!Number.isSafeInteger(displayId)) throw new NotFoundError('Conversation');
+  const actor = 'actor' in writer ? writer.actor : undefined;
+  const accountId = actor ? actor.accountId : (writer as { accountId: number }).accountId;
+  const agentId = actor?.kind === 'user' && actor.role === 'agent' ? actor.userId : null;
+  const ownSession = 'contactInboxId' in writer ? Prisma.sql`AND c.contact_inbox_id = ${writer.contactInboxId}` : Prisma.empty;
+  const since = new Date(Date.now() - 60_000);
+  const [row] = await sql.rows<TargetRow>(Prisma.sql`
+    SELECT c.id, c.account_id, c.inbox_id, c.contact_id, c.status::text AS status, c.waiting_since, c.first_reply_created_at,
+      i.channel_type, ct.blocked AS contact_blocked,
+      EXISTS (SELECT 1 FROM inbox_members im WHERE im.inbox_id = c.inbox_id AND im.user_id = ${agentId}::int) AS member,
+      (SELECT count(*)::int FROM messages m WHERE m.conversation_id = c.id AND m.created_at >= ${since}::timestamptz) AS recent_messages
+    FROM conversations c
+    JOIN inboxes i ON i.id = c.inbox_id
+    JOIN contacts ct ON ct.id = c.contact_id
+    WHERE c.account_id = ${accountId} AND c.display_id = ${displayId} ${ownSession}
+    FOR UPDATE OF c`);
+  if (!row) throw new NotFoundError('Conversation');
+  if (agentId !== null && !row.member) throw new ForbiddenError();
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    inboxId: row.inbox_id,
+    contactId: row.contact_id,
+    status: row.status,
+    waitingSince: row.waiting_since,
+    firstReplyCreatedAt: row.first_reply_created_at,
+    channelType: row.channel_type,
+    contactBlocked: row.contact_blocked,
+    recentMessages: row.recent_messages,
+  };
+}
+
+/** The target of the first message of a conversation this transaction created (nothing to lock or count). */
+export async function newConversationTarget(tx: Tx, conversation: Conversation, channelType: string): Promise<MessageTarget> {
+  const contact = await tx.contact.findUnique({ where: { id: conversation.contactId }, select: { blocked: true } });
+  return {
+    id: conversation.id,
+    accountId: conversation.accountId,
+    inboxId: conversation.inboxId,
+    contactId: conversation.contactId,
+    status: conversation.status,
+    waitingSince: conversation.waitingSince,
+    firstReplyCreatedAt: conversation.firstReplyCreatedAt,
+    channelType,
+    contactBlocked: contact?.blocked ?? false,
+    recentMessages: 0,
+  };
+}
