@@ -168,9 +168,8 @@ function observeQueryable<Q extends SqlQueryable>(queryable: Q, observers: Obser
           return result;
         };
       if (property === 'startTransaction')
-        return async (...args: unknown[]) => {
-          return observeQueryable(await (value as (...a: unknown[]) => Promise<SqlQueryable>).apply(target, args), observers, true);
-        };
+        return async (...args: unknown[]) =>
+          observeQueryable(await (value as (...a: unknown[]) => Promise<SqlQueryable>).apply(target, args), observers, true);
       if ((property === 'commit' || property === 'rollback') && inTransaction)
         return async () => {
           try {
@@ -189,7 +188,7 @@ interface ObservedFactory extends SqlDriverAdapterFactory {
   connected?: SqlDriverAdapter;
 }
 
-/** The adapter factory whose connections announce their statements and report committed writes. */
+/** The adapter factory whose connections announce their statements and report their writes. */
 function observeFactory(factory: SqlDriverAdapterFactory, observers: Observers): ObservedFactory {
   const observed: ObservedFactory = {
     provider: factory.provider,
