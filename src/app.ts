@@ -15,7 +15,7 @@ import { Outbox } from './events/outbox.ts';
 import { createSnyptoPubSub, publishToGraphql } from './graphql/pubsub.ts';
 import { bindGraphqlWs } from './graphql/ws.ts';
 import { createGraphqlServer, GRAPHQL_SSE_PATH } from './graphql/yoga.ts';
-import { mountRoutes } from './rest/adapter.ts';
+import { mountRoutes, withoutFormatSuffix } from './rest/adapter.ts';
 import { routeTable } from './rest/table.ts';
 import { createServices } from './services.ts';
 import { WebhookPlanner } from './webhooks/planner.ts';
@@ -37,8 +37,13 @@ export async function createApp(config: Config): Promise<App> {
     genReqId: (request) => (request.headers['x-request-id'] as string | undefined) ?? randomUUID(),
     requestIdHeader: false,
     bodyLimit: 8 * 1024 * 1024,
-    // Rails-style query strings: `labels[]=a&labels[]=b` is an array, `payload[0][key]=…` nests.
-    routerOptions: { querystringParser: (query: string) => qs.parse(query, { depth: 5, arrayLimit: 1000 }) },
+    rewriteUrl: (request) => withoutFormatSuffix(request.url ?? '/'),
+    routerOptions: {
+      // Rails-style query strings: `labels[]=a&labels[]=b` is an array, `payload[0][key]=…` nests.
+      querystringParser: (query: string) => qs.parse(query, { depth: 5, arrayLimit: 1000 }),
+      // A long path parameter is an id no record has (404 from the route), not a router error (414).
+      maxParamLength: 2048,
+    },
   });
   const database = await openDatabase(config);
   const db = database.prisma;

@@ -15,6 +15,15 @@ export interface RestDeps {
   services: Services;
 }
 
+/**
+ * Rails' format suffix: `/api/v1/profile.json` is `/api/v1/profile` (spec/API.md
+ * §1.1), on the REST surfaces only; the query string stays as it is.
+ */
+export function withoutFormatSuffix(url: string): string {
+  if (!/^\/(?:public\/|platform\/)?api\//.test(url)) return url;
+  return url.replace(/\.json(?=\?|$)/, '');
+}
+
 /** `api_access_token` or `api-access-token` (both normalise to Rack's HTTP_API_ACCESS_TOKEN). */
 export function accessTokenOf(request: FastifyRequest): string | undefined {
   const value = request.headers['api_access_token'] ?? request.headers['api-access-token'];
