@@ -110,7 +110,7 @@ export class ConversationService {
         });
         if (created && input.message) {
           const message = parseInput(createMessageInput, { ...input.message, messageType: 'outgoing' });
-          const target = await newConversationTarget(tx, conversation, inbox.channelType);
+          const target = await newConversationTarget(sql, conversation, inbox.channelType);
           await this.messages.createInTransaction({ sql, emit }, actor, target, message);
         }
         return conversation.id;

@@ -29,17 +29,20 @@ export interface EffectScope {
   emit: Emit;
 }
 
-/**
- * Applies a new message's effects to its conversation inside the message's
- * transaction; `insertActivity` writes the reopening's activity message and
- * returns its id.
- */
-export async function applyToConversation(
-  { sql, emit }: EffectScope,
+/** A new message's changes to its conversation, ready to ride along with another statement. */
+export interface ConversationEffects {
+  /** The UPDATEs of the conversation (and of the sending contact's activity), as CTE bodies. */
+  updates: Prisma.Sql[];
+  /** The status an incoming message reopened the conversation to, if it did. */
+  reopenedTo?: 'open' | 'pending';
+}
+
+/** What a new message changes in its conversation (read, not yet written: see `Emit`'s `alongside`). */
+export async function conversationEffects(
+  sql: RawSql,
   conversation: MessageTarget,
   message: NewMessageFacts,
-  insertActivity: (content: string) => Promise<number>,
-) {
+): Promise<ConversationEffects> {
   const { messageType, humanReply, at } = message;
   const reopen =
     messageType === 'incoming' &&
@@ -48,28 +51,36 @@ export async function applyToConversation(
   const [activeBot] = reopen
     ? await sql.rows(Prisma.sql`SELECT 1 FROM agent_bot_inboxes WHERE inbox_id = ${conversation.inboxId} AND status = 'active'`)
     : [];
-  const newStatus = reopen ? (activeBot ? 'pending' : 'open') : undefined;
+  const reopenedTo = reopen ? (activeBot ? 'pending' : 'open') : undefined;
 
   const changes: Prisma.Sql[] = [Prisma.sql`updated_at = ${at}::timestamptz`];
   if (messageType !== 'activity') changes.push(Prisma.sql`last_activity_at = ${at}::timestamptz`);
   if (messageType === 'incoming' && !conversation.waitingSince) changes.push(Prisma.sql`waiting_since = ${at}::timestamptz`);
   if (humanReply) changes.push(Prisma.sql`waiting_since = NULL`);
   if (humanReply && !conversation.firstReplyCreatedAt) changes.push(Prisma.sql`first_reply_created_at = ${at}::timestamptz`);
-  if (newStatus) changes.push(Prisma.sql`status = ${newStatus}::"ConversationStatus"`, Prisma.sql`snoozed_until = NULL`);
-  // The contact's activity rides along in the same statement: one round trip fewer on every incoming message.
-  const contactActivity =
-    message.senderContactId === undefined
-      ? Prisma.empty
-      : Prisma.sql`WITH contact AS (UPDATE contacts SET last_activity_at = ${at}::timestamptz WHERE id = ${message.senderContactId}) `;
-  await sql.execute(Prisma.sql`${contactActivity}UPDATE conversations SET ${Prisma.join(changes)} WHERE id = ${conversation.id}`);
-  if (!newStatus) return;
+  if (reopenedTo) changes.push(Prisma.sql`status = ${reopenedTo}::"ConversationStatus"`, Prisma.sql`snoozed_until = NULL`);
+  const updates = [Prisma.sql`UPDATE conversations SET ${Prisma.join(changes)} WHERE id = ${conversation.id}`];
+  if (message.senderContactId !== undefined)
+    updates.push(Prisma.sql`UPDATE contacts SET last_activity_at = ${at}::timestamptz WHERE id = ${message.senderContactId}`);
+  return { updates, ...(reopenedTo ? { reopenedTo } : {}) };
+}
 
+/**
+ * Announces a reopening: the activity message (`insertActivity` writes it and
+ * returns its id) and the conversation's status events.
+ */
+export async function announceReopening(
+  emit: Emit,
+  conversation: MessageTarget,
+  reopenedTo: 'open' | 'pending',
+  insertActivity: (content: string) => Promise<number>,
+) {
   const activityId = await insertActivity(REOPENED_BY_INCOMING);
   const ids = { conversationId: conversation.id, inboxId: conversation.inboxId };
   await emit(conversation.accountId, 'message.created', { messageId: activityId, ...ids, messageType: 'activity', private: false });
   await emit(conversation.accountId, 'conversation.status_changed', ids);
   await emit(conversation.accountId, 'conversation.updated', {
     ...ids,
-    changedAttributes: [{ status: { previous_value: conversation.status, current_value: newStatus } }],
+    changedAttributes: [{ status: { previous_value: conversation.status, current_value: reopenedTo } }],
   });
 }

@@ -15,9 +15,9 @@ import { parseInput, type RawInput } from '../validation.ts';
 import { parseWireTime } from '../wire-time.ts';
 import { saveMessageChanges } from './changes.ts';
 import { contentAttributeProblems } from './content-attributes.ts';
-import { applyToConversation, type EffectScope } from './effects.ts';
+import { announceReopening, conversationEffects, type EffectScope } from './effects.ts';
 import { guardAgainstFlood } from './flood-guard.ts';
-import { insertMessage } from './insert.ts';
+import { insertMessage, messageInsert, type InsertedMessage } from './insert.ts';
 import {
   createMessageSchema,
   MESSAGE_STATUSES,
@@ -31,7 +31,7 @@ import {
 } from './inputs.ts';
 import { messageViewInclude, type MessageView } from './presenter.ts';
 import { lockMessageTarget, type MessageTarget } from './target.ts';
-import { loadMessageView } from './view-sql.ts';
+import { viewOfWritten } from './view-sql.ts';
 
 export { createMessageInput, createMessageSchema, sendMessageInput, updateMessageStatusInput } from './inputs.ts';
 export type { CreateMessageInput, SendMessageInput, UpdateMessageStatusInput } from './inputs.ts';
@@ -46,6 +46,9 @@ export interface MessageWindow {
   before?: number;
   after?: number;
 }
+
+/** A message this transaction wrote, and the contact who sent it, if one did. */
+export type WrittenMessage = InsertedMessage & { senderContactId?: number };
 
 /** A message about to be written, with who sends it and who caused it. */
 interface Draft {
@@ -65,20 +68,19 @@ export class MessageService {
 
   /**
    * Creates a message from an agent or bot in the conversation with this
-   * display id; the answer is read in the same transaction.
+   * display id; the answer comes from the same transaction.
    */
   async create(actor: AccountActor, displayId: number, raw: RawInput<CreateMessageInput>) {
     const input = parseInput(createMessageSchema, raw);
     return this.outbox.rawTransaction(async (emit, sql) => {
       const target = await lockMessageTarget(sql, { actor }, displayId);
-      const id = await this.createInTransaction({ sql, emit }, actor, target, input);
-      return loadMessageView(sql, actor.accountId, id);
+      return viewOfWritten(sql, target, await this.createInTransaction({ sql, emit }, actor, target, input));
     });
   }
 
   /**
    * Writes an agent's or bot's message and its effects on the conversation
-   * inside a running transaction; returns the new message's id. Incoming
+   * inside a running transaction; returns the message written. Incoming
    * messages only in API inboxes; outgoing ones come from the caller (or the
    * named bot), every other type from the contact (Chatwoot's quirk).
    */
@@ -87,7 +89,7 @@ export class MessageService {
     actor: AccountActor,
     target: MessageTarget,
     input: CreateMessageFields,
-  ): Promise<number> {
+  ): Promise<WrittenMessage> {
     const problems = contentAttributeProblems(input.contentType, input.contentAttributes);
     if (problems.length > 0)
       throw new ValidationError(problems.map((p) => ({ path: ['contentAttributes'], message: `Content attributes ${p}` })));
@@ -111,12 +113,12 @@ export class MessageService {
       const writer = { accountId: contact.accountId, contactInboxId: contact.contactInboxId };
       const target = await lockMessageTarget(sql, writer, displayId);
       guardAgainstFlood(target.recentMessages);
-      const id = await this.write({ sql, emit }, target, {
+      const written = await this.write({ sql, emit }, target, {
         fields: { ...input, messageType: 'incoming', private: false },
         sender: { senderType: 'Contact', senderContactId: contact.contactId },
         performer: { type: 'Contact', id: contact.contactId },
       });
-      return loadMessageView(sql, contact.accountId, id);
+      return viewOfWritten(sql, target, written);
     });
   }
 
@@ -203,11 +205,16 @@ export class MessageService {
     }) as Promise<MessageView>;
   }
 
-  /** Writes a message (with its external time), emits `message.created`, applies its effects. */
-  private async write(scope: EffectScope, target: MessageTarget, draft: Draft): Promise<number> {
+  /**
+   * Writes a message (with its external time) and emits `message.created`,
+   * the conversation's changes riding in the event's statement; announces a
+   * reopening.
+   */
+  private async write(scope: EffectScope, target: MessageTarget, draft: Draft): Promise<WrittenMessage> {
     const { fields, sender } = draft;
     const externalCreatedAt = parseWireTime(fields.externalCreatedAt);
-    const message = await insertMessage(scope.sql, target, {
+    const at = new Date();
+    const message = messageInsert(target.reservedMessageId, target, {
       messageType: fields.messageType,
       contentType: fields.contentType,
       content: fields.content ?? null,
@@ -219,12 +226,19 @@ export class MessageService {
       sourceId: fields.sourceId ?? null,
       echoId: fields.echoId ?? null,
       ...sender,
+    }, at);
+    const effects = await conversationEffects(scope.sql, target, {
+      messageType: fields.messageType,
+      private: fields.private,
+      humanReply: fields.messageType === 'outgoing' && !fields.private && sender.senderType === 'User',
+      senderContactId: sender.senderContactId,
+      at,
     });
     await scope.emit(
       target.accountId,
       'message.created',
       {
-        messageId: message.id,
+        messageId: target.reservedMessageId,
         conversationId: target.id,
         inboxId: target.inboxId,
         messageType: fields.messageType,
@@ -232,22 +246,13 @@ export class MessageService {
         ...(fields.echoId != null ? { echoId: fields.echoId } : {}),
       },
       draft.performer,
+      [message.statement, ...effects.updates],
     );
-    const insertActivity = async (content: string) =>
-      (await insertMessage(scope.sql, target, { messageType: 'activity', content })).id;
-    await applyToConversation(
-      scope,
-      target,
-      {
-        messageType: fields.messageType,
-        private: fields.private,
-        humanReply: fields.messageType === 'outgoing' && !fields.private && sender.senderType === 'User',
-        senderContactId: sender.senderContactId,
-        at: message.createdAt,
-      },
-      insertActivity,
-    );
-    return message.id;
+    if (effects.reopenedTo) {
+      const insertActivity = (content: string) => insertMessage(scope.sql, target, { messageType: 'activity', content });
+      await announceReopening(scope.emit, target, effects.reopenedTo, insertActivity);
+    }
+    return { id: target.reservedMessageId, createdAt: at, row: message.row, senderContactId: sender.senderContactId };
   }
 
   /** Outgoing messages come from the caller (or the named bot); every other type from the contact. */

@@ -3,9 +3,10 @@
  * transaction (concurrent messages to one conversation take turns, so that
  * each decides from the row as it is), with everything the message's rules
  * need, read in one statement: its inbox's channel, whether its contact is
- * blocked, the caller's inbox membership and the flood guard's count.
+ * blocked, the caller's inbox membership, the flood guard's count, and what
+ * the answer shows of the conversation and its contact; and it reserves the
+ * new message's id.
  */
-import type { Tx } from '../../db.ts';
 import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { Prisma, type Conversation, type ConversationStatus } from '../../generated/prisma/client.ts';
 import type { RawSql } from '../../raw-sql.ts';
@@ -25,6 +26,18 @@ export interface MessageTarget {
   contactBlocked: boolean;
   /** Messages the conversation received in the last minute. */
   recentMessages: number;
+  /** The id the new message will have (taken from the messages' sequence). */
+  reservedMessageId: number;
+}
+
+/** A locked target, with what the answer's view needs of its conversation and contact. */
+export interface LockedTarget extends MessageTarget {
+  displayId: number;
+  assigneeId: number | null;
+  /** The contact inbox's source_id. */
+  sourceId: string;
+  /** The contact's row as `to_jsonb` gives it. */
+  contactRow: Record<string, unknown>;
 }
 
 interface TargetRow {
@@ -39,13 +52,18 @@ interface TargetRow {
   contact_blocked: boolean;
   member: boolean;
   recent_messages: number;
+  reserved_message_id: number;
+  display_id: number;
+  assignee_id: number | null;
+  source_id: string;
+  contact: Record<string, unknown>;
 }
 
 /** Who writes: an account actor (agents only reach their inboxes' conversations), or a contact in their own contact inbox. */
 export type MessageWriter = { actor: AccountActor } | { accountId: number; contactInboxId: number };
 
 /** Locks and reads the conversation with this display id; NotFound, or Forbidden for an agent outside its inbox. */
-export async function lockMessageTarget(sql: RawSql, writer: MessageWriter, displayId: number): Promise<MessageTarget> {
+export async function lockMessageTarget(sql: RawSql, writer: MessageWriter, displayId: number): Promise<LockedTarget> {
   if (!Number.isSafeInteger(displayId)) throw new NotFoundError('Conversation');
   const actor = 'actor' in writer ? writer.actor : undefined;
   const accountId = actor ? actor.accountId : (writer as { accountId: number }).accountId;
@@ -54,12 +72,14 @@ export async function lockMessageTarget(sql: RawSql, writer: MessageWriter, disp
   const since = new Date(Date.now() - 60_000);
   const [row] = await sql.rows<TargetRow>(Prisma.sql`
     SELECT c.id, c.account_id, c.inbox_id, c.contact_id, c.status::text AS status, c.waiting_since, c.first_reply_created_at,
-      i.channel_type, ct.blocked AS contact_blocked,
+      c.display_id, c.assignee_id, ci.source_id, i.channel_type, ct.blocked AS contact_blocked, to_jsonb(ct) AS contact,
       EXISTS (SELECT 1 FROM inbox_members im WHERE im.inbox_id = c.inbox_id AND im.user_id = ${agentId}::int) AS member,
-      (SELECT count(*)::int FROM messages m WHERE m.conversation_id = c.id AND m.created_at >= ${since}::timestamptz) AS recent_messages
+      (SELECT count(*)::int FROM messages m WHERE m.conversation_id = c.id AND m.created_at >= ${since}::timestamptz) AS recent_messages,
+      nextval('messages_id_seq')::int AS reserved_message_id
     FROM conversations c
     JOIN inboxes i ON i.id = c.inbox_id
     JOIN contacts ct ON ct.id = c.contact_id
+    JOIN contact_inboxes ci ON ci.id = c.contact_inbox_id
     WHERE c.account_id = ${accountId} AND c.display_id = ${displayId} ${ownSession}
     FOR UPDATE OF c`);
   if (!row) throw new NotFoundError('Conversation');
@@ -75,12 +95,18 @@ export async function lockMessageTarget(sql: RawSql, writer: MessageWriter, disp
     channelType: row.channel_type,
     contactBlocked: row.contact_blocked,
     recentMessages: row.recent_messages,
+    reservedMessageId: row.reserved_message_id,
+    displayId: row.display_id,
+    assigneeId: row.assignee_id,
+    sourceId: row.source_id,
+    contactRow: row.contact,
   };
 }
 
 /** The target of the first message of a conversation this transaction created (nothing to lock or count). */
-export async function newConversationTarget(tx: Tx, conversation: Conversation, channelType: string): Promise<MessageTarget> {
-  const contact = await tx.contact.findUnique({ where: { id: conversation.contactId }, select: { blocked: true } });
+export async function newConversationTarget(sql: RawSql, conversation: Conversation, channelType: string): Promise<MessageTarget> {
+  const [row] = await sql.rows<{ blocked: boolean; reserved_message_id: number }>(Prisma.sql`
+    SELECT blocked, nextval('messages_id_seq')::int AS reserved_message_id FROM contacts WHERE id = ${conversation.contactId}`);
   return {
     id: conversation.id,
     accountId: conversation.accountId,
@@ -90,7 +116,8 @@ export async function newConversationTarget(tx: Tx, conversation: Conversation, 
     waitingSince: conversation.waitingSince,
     firstReplyCreatedAt: conversation.firstReplyCreatedAt,
     channelType,
-    contactBlocked: contact?.blocked ?? false,
+    contactBlocked: row?.blocked ?? false,
     recentMessages: 0,
+    reservedMessageId: row!.reserved_message_id,
   };
 }

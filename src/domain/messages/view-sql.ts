@@ -4,12 +4,15 @@
  * nested include costs about as much CPU as the whole write. Rows come back
  * as JSON (`to_jsonb`), and are shaped as Prisma shapes them: camelCase
  * fields, Dates for the `…_at` columns. A test holds it equal to
- * `MessageService.loadView` for every kind of sender.
+ * `MessageService.loadView` for every kind of sender, and for a message
+ * assembled without a read.
  */
 import { NotFoundError } from '../../errors.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
 import type { RawSql } from '../../raw-sql.ts';
+import type { InsertedMessage } from './insert.ts';
 import type { MessageView } from './presenter.ts';
+import type { LockedTarget } from './target.ts';
 
 type JsonRow = Record<string, unknown>;
 
@@ -36,6 +39,26 @@ interface ViewRow {
   source_id: string;
 }
 
+/** A MessageView from its rows as `to_jsonb` gives them. */
+function assembleMessageView(parts: {
+  message: JsonRow;
+  senderContact: JsonRow | null;
+  senderUser: JsonRow | null;
+  senderAccountUser: JsonRow | null;
+  senderAgentBot: JsonRow | null;
+  conversation: MessageView['conversation'];
+}): MessageView {
+  const user = modelOf<NonNullable<MessageView['senderUser']>>(parts.senderUser);
+  const accountUser = modelOf<NonNullable<MessageView['senderUser']>['accountUsers'][number]>(parts.senderAccountUser);
+  return {
+    ...modelOf<MessageView>(parts.message)!,
+    senderContact: modelOf(parts.senderContact),
+    senderUser: user && { ...user, accountUsers: accountUser ? [accountUser] : [] },
+    senderAgentBot: modelOf(parts.senderAgentBot),
+    conversation: parts.conversation,
+  };
+}
+
 /** The message with this id as its account's wire shapes need it. */
 export async function loadMessageView(sql: RawSql, accountId: number, messageId: number): Promise<MessageView> {
   const [row] = await sql.rows<ViewRow>(Prisma.sql`
@@ -51,18 +74,45 @@ export async function loadMessageView(sql: RawSql, accountId: number, messageId:
     LEFT JOIN agent_bots b ON b.id = m.sender_agent_bot_id
     WHERE m.id = ${messageId}`);
   if (!row) throw new NotFoundError('Message');
-  const user = modelOf<NonNullable<MessageView['senderUser']>>(row.sender_user);
-  const accountUser = modelOf<NonNullable<MessageView['senderUser']>['accountUsers'][number]>(row.sender_account_user);
-  return {
-    ...modelOf<MessageView>(row.message)!,
-    senderContact: modelOf(row.sender_contact),
-    senderUser: user && { ...user, accountUsers: accountUser ? [accountUser] : [] },
-    senderAgentBot: modelOf(row.sender_agent_bot),
+  return assembleMessageView({
+    message: row.message,
+    senderContact: row.sender_contact,
+    senderUser: row.sender_user,
+    senderAccountUser: row.sender_account_user,
+    senderAgentBot: row.sender_agent_bot,
     conversation: {
       displayId: row.display_id,
       assigneeId: row.assignee_id,
       lastActivityAt: row.last_activity_at,
       contactInbox: { sourceId: row.source_id },
     },
-  };
+  });
+}
+
+/**
+ * The view of a message this transaction just wrote. When the conversation's
+ * contact sent it, everything is already at hand (the locked target and the
+ * INSERT's row; the message made it the contact's and the conversation's last
+ * activity): no statement. Otherwise it is read.
+ */
+export async function viewOfWritten(
+  sql: RawSql,
+  target: LockedTarget,
+  written: InsertedMessage & { senderContactId?: number },
+): Promise<MessageView> {
+  if (written.senderContactId !== target.contactId) return loadMessageView(sql, target.accountId, written.id);
+  const view = assembleMessageView({
+    message: written.row,
+    senderContact: target.contactRow,
+    senderUser: null,
+    senderAccountUser: null,
+    senderAgentBot: null,
+    conversation: {
+      displayId: target.displayId,
+      assigneeId: target.assigneeId,
+      lastActivityAt: written.createdAt,
+      contactInbox: { sourceId: target.sourceId },
+    },
+  });
+  return { ...view, senderContact: { ...view.senderContact!, lastActivityAt: written.createdAt } };
 }
