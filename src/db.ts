@@ -30,8 +30,9 @@ export interface Database {
   appliedMigrations: string[];
   /**
    * Tells `listener` of every SQL statement the client sends (queries and
-   * writes, inside transactions too; not BEGIN/COMMIT); returns the function
-   * that stops it. Tests count statements with it to prove batching.
+   * writes, inside transactions too; not BEGIN, and COMMIT/ROLLBACK only
+   * where the adapter sends them as statements: PostgreSQL's, not PGlite's);
+   * returns the function that stops it. Tests count statements with it.
    */
   onStatement(listener: StatementListener): () => void;
   /**

@@ -1,9 +1,10 @@
 /**
- * A bounded cache whose entries hold only while the database's write epoch
- * (Database.writeEpoch) stays where it was when they were read: any
- * committed write through this process makes every entry stale. Coarse,
- * but it cannot serve something a write has changed, which is what the token
- * look-ups and the query results cached with it need. Entries also expire
+ * A bounded cache whose entries hold only while a write epoch
+ * (Database.writeEpoch) stays where it was when they were read: with no
+ * tables named, any write through this process makes every entry stale;
+ * with tables named (token owners, webhook destinations), any write to one
+ * of them. Coarse, but it cannot serve something a write has changed, which
+ * is what the look-ups and the query results cached with it need. Entries also expire
  * after MAX_AGE_MS, which bounds what this process cannot see: a write made
  * outside it (another instance on the same database without Redis, or SQL
  * typed by hand).

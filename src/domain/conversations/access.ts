@@ -17,6 +17,7 @@ export async function loadAccessibleConversation(tx: Tx, actor: AccountActor, di
   const row = await tx.conversation.findUnique({
     where: { accountId_displayId: { accountId: actor.accountId, displayId } },
     include: {
+      // Only an agent's membership matters; for anyone else ask for a user no row has (-1).
       inbox: { include: { members: { where: { userId: agentId ?? -1 }, select: { id: true } } } },
     },
   });

@@ -23,11 +23,12 @@ export interface MessageRow {
 
 type Conversation = { id: number; accountId: number; inboxId: number };
 
-/** A message this transaction wrote: its id, creation time and whole row (as `to_jsonb` gives it). */
-export interface InsertedMessage {
+/** A message this transaction wrote: its id, creation time, whole row (as `to_jsonb` gives it) and sending contact, if any. */
+export interface WrittenMessage {
   id: number;
   createdAt: Date;
   row: Record<string, unknown>;
+  senderContactId?: number;
 }
 
 /** The columns a message is written with, in the order of `messageInsert`'s VALUES. */

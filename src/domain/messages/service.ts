@@ -17,7 +17,7 @@ import { saveMessageChanges } from './changes.ts';
 import { contentAttributeProblems } from './content-attributes.ts';
 import { announceReopening, conversationEffects, type EffectScope } from './effects.ts';
 import { guardAgainstFlood } from './flood-guard.ts';
-import { insertMessage, messageInsert, type InsertedMessage } from './insert.ts';
+import { insertMessage, messageInsert, type WrittenMessage } from './insert.ts';
 import {
   createMessageSchema,
   MESSAGE_STATUSES,
@@ -46,9 +46,6 @@ export interface MessageWindow {
   before?: number;
   after?: number;
 }
-
-/** A message this transaction wrote, and the contact who sent it, if one did. */
-export type WrittenMessage = InsertedMessage & { senderContactId?: number };
 
 /** A message about to be written, with who sends it and who caused it. */
 interface Draft {

@@ -10,7 +10,7 @@
 import { NotFoundError } from '../../errors.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
 import type { RawSql } from '../../raw-sql.ts';
-import type { InsertedMessage } from './insert.ts';
+import type { WrittenMessage } from './insert.ts';
 import type { MessageView } from './presenter.ts';
 import type { LockedTarget } from './target.ts';
 
@@ -98,7 +98,7 @@ export async function loadMessageView(sql: RawSql, accountId: number, messageId:
 export async function viewOfWritten(
   sql: RawSql,
   target: LockedTarget,
-  written: InsertedMessage & { senderContactId?: number },
+  written: WrittenMessage,
 ): Promise<MessageView> {
   if (written.senderContactId !== target.contactId) return loadMessageView(sql, target.accountId, written.id);
   const view = assembleMessageView({
