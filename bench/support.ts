@@ -68,8 +68,9 @@ export async function rest(url: string, token: string, method: string, route: st
     headers: { 'content-type': 'application/json', api_access_token: token },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
-  return response.json();
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
 }
 
 export interface Figures {

@@ -11,13 +11,21 @@ import { Authenticator } from './auth.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db.ts';
 import { bootstrap, type BootstrapResult } from './domain/accounts/bootstrap.ts';
+import { MessageDeliveryStatus } from './domain/messages/delivery-status.ts';
+import { withLinkBase } from './domain/attachments/links.ts';
 import { Outbox } from './events/outbox.ts';
 import { createSnyptoPubSub, publishToGraphql } from './graphql/pubsub.ts';
 import { bindGraphqlWs } from './graphql/ws.ts';
+import { Presence } from './cable/presence.ts';
+import { RoomChannel } from './cable/room-channel.ts';
+import { CableServer } from './cable/server.ts';
 import { createGraphqlServer, GRAPHQL_SSE_PATH } from './graphql/yoga.ts';
 import { mountRoutes, withoutFormatSuffix } from './rest/adapter.ts';
+import { mountAttachmentDownload } from './rest/attachment-download.ts';
+import { registerMultipart } from './rest/multipart.ts';
 import { routeTable } from './rest/table.ts';
 import { createServices } from './services.ts';
+import { DestinationGuard } from './webhooks/destination-guard.ts';
 import { WebhookPlanner } from './webhooks/planner.ts';
 import { DeliveryWorker } from './webhooks/worker.ts';
 
@@ -27,11 +35,19 @@ export interface App {
   bootstrap: BootstrapResult;
   /** The address the server listens on, once started. */
   url: string;
+  /** The webhook delivery worker (tests wake it after moving its clock). */
+  webhooks: DeliveryWorker;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function createApp(config: Config): Promise<App> {
+/** What tests may replace in an app. */
+export interface AppOptions {
+  /** The webhook worker's clock (retry schedule, Retry-After, signature timestamps). */
+  clock?: () => Date;
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const http = Fastify({
     logger: { level: config.logLevel },
     genReqId: (request) => (request.headers['x-request-id'] as string | undefined) ?? randomUUID(),
@@ -52,7 +68,14 @@ export async function createApp(config: Config): Promise<App> {
   const outbox = new Outbox(database, {
     onListenerError: (error, listener) => http.log.error({ err: error, listener }, 'event listener failed'),
   });
-  const worker = new DeliveryWorker(db, { timeoutSeconds: config.webhookTimeoutSeconds, logger: http.log });
+  const destinationGuard = new DestinationGuard({ allowPrivate: config.webhookAllowPrivate });
+  const worker = new DeliveryWorker(db, {
+    timeoutSeconds: config.webhookTimeoutSeconds,
+    logger: http.log,
+    now: options.clock,
+    guard: destinationGuard,
+    messageStatus: new MessageDeliveryStatus(db, outbox),
+  });
   const pubsub = createSnyptoPubSub();
   const readCache = { writeEpoch: database.writeEpoch, maxEntries: config.readCacheEntries };
   const planner = new WebhookPlanner(readCache);
@@ -62,7 +85,7 @@ export async function createApp(config: Config): Promise<App> {
     if (planner.hasDeliveries(events)) worker.wake();
   });
 
-  const services = createServices(db, outbox, { frontendUrl: config.frontendUrl });
+  const services = createServices(db, outbox, { frontendUrl: config.frontendUrl, wakeWebhooks: () => worker.wake(), destinationGuard });
   const authenticator = new Authenticator(db, readCache);
   const yoga = createGraphqlServer({ db, services, pubsub, authenticator, logger: http.log, readCache });
 
@@ -77,7 +100,12 @@ export async function createApp(config: Config): Promise<App> {
     }
   });
   await http.register(formbody, { parser: (body) => qs.parse(body, { depth: 5, arrayLimit: 1000 }) });
+  await registerMultipart(http, { maxFileBytes: config.attachmentMaxBytes });
   http.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Attachment URLs presented while answering a request start with FRONTEND_URL, or the origin the caller used.
+  http.addHook('onRequest', (request, _reply, done) =>
+    withLinkBase(config.publicUrl ?? `${request.protocol}://${request.host}`, done),
+  );
 
   http.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
@@ -87,6 +115,7 @@ export async function createApp(config: Config): Promise<App> {
   http.setNotFoundHandler((_request, reply) => reply.code(404).send({ status: 404, error: 'Not Found' }));
 
   http.get('/health', async () => ({ status: 'ok' }));
+  mountAttachmentDownload(http, services.attachments);
   const toYoga = {
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const response = await yoga.handleNodeRequestAndResponse(request, reply, {});
@@ -102,9 +131,15 @@ export async function createApp(config: Config): Promise<App> {
 
   const graphqlWs = new WebSocketServer({ noServer: true });
   bindGraphqlWs(graphqlWs, yoga, authenticator);
+  const cable = new CableServer({
+    room: new RoomChannel(authenticator, yoga),
+    presence: new Presence(db, readCache),
+    onError: (error) => http.log.error({ err: error }, '/cable subscription failed'),
+  });
   http.server.on('upgrade', (request, socket, head) => {
     const { pathname } = new URL(request.url ?? '/', 'http://localhost');
     if (pathname === '/graphql') graphqlWs.handleUpgrade(request, socket, head, (ws) => graphqlWs.emit('connection', ws, request));
+    else if (pathname === '/cable') cable.handleUpgrade(request, socket, head);
     else socket.destroy();
   });
 
@@ -113,11 +148,15 @@ export async function createApp(config: Config): Promise<App> {
     database,
     bootstrap: bootstrapResult,
     url: '',
+    webhooks: worker,
     async start() {
       app.url = await http.listen({ port: config.port, host: config.host });
-      worker.start();
+      // Webhook bodies' attachment URLs: FRONTEND_URL, else the address this server listens on.
+      withLinkBase(config.publicUrl ?? app.url, () => worker.start());
+      cable.start();
     },
     async stop() {
+      cable.stop();
       await worker.stop();
       for (const client of graphqlWs.clients) client.close(1001, 'Server is shutting down');
       await http.close();

@@ -8,6 +8,7 @@ import type { PrismaClient } from './db.ts';
 import type { AccountActor } from './domain/actor.ts';
 import { EpochCache } from './epoch-cache.ts';
 import { DomainError, NotFoundError } from './errors.ts';
+import { findContactSession } from './domain/client/session.ts';
 
 export type Principal =
   | { kind: 'user'; userId: number }
@@ -26,6 +27,12 @@ export interface ContactPrincipal {
   inboxId: number;
   contactId: number;
   contactInboxId: number;
+  /**
+   * The session proved the contact's identity with an HMAC (spec/API.md §6):
+   * it reaches all of the contact's conversations in the account, not only
+   * those of this session.
+   */
+  hmacVerified: boolean;
 }
 
 /** How a customer-facing client proves who it is. */
@@ -129,23 +136,22 @@ export class Authenticator {
    * inbox makes HMAC identity validation mandatory, only verified sessions pass.
    */
   async contactFor(credentials: ContactCredentials): Promise<ContactPrincipal> {
-    const where =
-      'pubsubToken' in credentials
-        ? { pubsubToken: credentials.pubsubToken }
-        : { sourceId: credentials.sourceId, inbox: { channel: { identifier: credentials.inboxIdentifier } } };
-    const row = await this.db.contactInbox.findFirst({
-      where,
-      select: {
-        id: true,
-        accountId: true,
-        inboxId: true,
-        contactId: true,
-        hmacVerified: true,
-        inbox: { select: { channel: { select: { hmacMandatory: true } } } },
-      },
-    });
-    if (!row || (row.inbox.channel.hmacMandatory && !row.hmacVerified)) throw fail('invalid_token');
-    return { kind: 'contact', accountId: row.accountId, inboxId: row.inboxId, contactId: row.contactId, contactInboxId: row.id };
+    const found = await findContactSession(this.db, credentials);
+    if (!found || (found.hmacMandatory && !found.principal.hmacVerified)) throw fail('invalid_token');
+    return found.principal;
+  }
+
+  /**
+   * The user whose real-time key this is (/cable's RoomChannel: the user's
+   * `pubsub_token` with their id, spec/EVENTS.md §2.3), or INVALID_TOKEN.
+   */
+  async userForPubsubToken(pubsubToken: string, userId: number): Promise<Principal> {
+    const user =
+      pubsubToken !== '' && !pubsubToken.includes('\u0000') && Number.isSafeInteger(userId) && userId > 0 && userId <= 2147483647
+        ? await this.db.user.findFirst({ where: { pubsubToken, id: userId }, select: { id: true } })
+        : null;
+    if (!user) throw fail('invalid_token');
+    return { kind: 'user', userId: user.id };
   }
 
   /** The principal acting inside an account, or the documented refusal. */

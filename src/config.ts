@@ -38,6 +38,7 @@ const environmentSchema = z.object({
   SNYPTO_WEBHOOK_ALLOW_PRIVATE: booleanFlag,
   WEBHOOK_TIMEOUT: z.coerce.number().positive().default(5),
   SNYPTO_READ_CACHE_ENTRIES: z.coerce.number().int().min(0).default(2000),
+  ATTACHMENT_MAX_BYTES: z.coerce.number().int().positive().default(40 * 1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -56,6 +57,14 @@ export interface Config {
   platformToken: string | undefined;
   /** Base of the links Snypto hands out (the Platform API's SSO login link); defaults to `http://localhost:<PORT>`. */
   frontendUrl: string;
+  /**
+   * FRONTEND_URL as configured, without a default: the base of attachment
+   * download URLs when set; otherwise they are built from each request's own
+   * origin (and the server's listening address for webhooks).
+   */
+  publicUrl: string | undefined;
+  /** The largest file a message may carry, in bytes (ATTACHMENT_MAX_BYTES, default 40 MiB). */
+  attachmentMaxBytes: number;
   /** Allow webhook URLs on loopback, private and link-local addresses (development and tests). */
   webhookAllowPrivate: boolean;
   /** Seconds a webhook receiver has to answer. */
@@ -93,6 +102,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.SNYPTO_ADMIN_TOKEN,
     platformToken: e.SNYPTO_PLATFORM_TOKEN,
     frontendUrl: (e.FRONTEND_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrl: e.FRONTEND_URL?.replace(/\/+$/, ''),
+    attachmentMaxBytes: e.ATTACHMENT_MAX_BYTES,
     webhookAllowPrivate: e.SNYPTO_WEBHOOK_ALLOW_PRIVATE,
     webhookTimeoutSeconds: e.WEBHOOK_TIMEOUT,
     logLevel: e.LOG_LEVEL,

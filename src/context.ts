@@ -12,8 +12,11 @@ import { Visibility } from './domain/visibility.ts';
 import type { Services } from './services.ts';
 import type { SnyptoPubSub } from './graphql/pubsub.ts';
 
-/** What a caller presented: an access token, a contact's session credentials, or nothing. */
-export type Credentials = { token: string } | { contact: ContactCredentials } | undefined;
+/**
+ * What a caller presented: an access token, a contact's session credentials,
+ * a principal a transport has already authenticated (/cable), or nothing.
+ */
+export type Credentials = { token: string } | { contact: ContactCredentials } | { principal: Principal } | undefined;
 
 export interface Context {
   /** Who is calling; null for an anonymous caller or one whose credentials were refused. */
@@ -52,6 +55,7 @@ export interface ContextDeps {
 /** The principal these credentials prove; throws the documented refusal for bad ones. */
 export async function principalOf(authenticator: Authenticator, credentials: Credentials): Promise<Principal | null> {
   if (credentials === undefined) return null;
+  if ('principal' in credentials) return credentials.principal;
   if ('token' in credentials) return authenticator.principalFor(credentials.token);
   return authenticator.contactFor(credentials.contact);
 }

@@ -12,25 +12,26 @@ import type { PrismaClient } from '../db.ts';
 import { DomainError } from '../errors.ts';
 import type { AnyDomainEvent } from '../events/catalogue.ts';
 import { visibleInboxIds, type AccountActor } from './actor.ts';
+import { sessionReaches, type ConversationOwnership } from './client/session.ts';
 
 /** Every inbox of the account, the ids of some, or none (not a member). */
 type InboxScope = 'all' | ReadonlySet<number> | null;
 
 export class Visibility {
   private readonly scopes = new Map<number, Promise<InboxScope>>();
-  private readonly conversationSessions: DataLoader<number, number | null>;
+  private readonly conversationOwners: DataLoader<number, ConversationOwnership | null>;
 
   constructor(
     private readonly db: PrismaClient,
     readonly viewer: Principal | null,
     private readonly actorIn: (accountId: number) => Promise<AccountActor>,
   ) {
-    this.conversationSessions = new DataLoader(async (ids) => {
+    this.conversationOwners = new DataLoader(async (ids) => {
       const rows = await db.conversation.findMany({
         where: { id: { in: [...ids] } },
-        select: { id: true, contactInboxId: true },
+        select: { id: true, accountId: true, contactId: true, contactInboxId: true },
       });
-      const byId = new Map(rows.map((r) => [r.id, r.contactInboxId]));
+      const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
     });
   }
@@ -76,7 +77,9 @@ export class Visibility {
   }
 
   async canSeeInbox(accountId: number, inboxId: number): Promise<boolean> {
-    if (this.viewer?.kind === 'contact') return this.viewer.accountId === accountId && this.viewer.inboxId === inboxId;
+    // A contact sees the public face of their session's inbox; proven by HMAC, of every inbox their conversations may be in.
+    if (this.viewer?.kind === 'contact')
+      return this.viewer.accountId === accountId && (this.viewer.hmacVerified || this.viewer.inboxId === inboxId);
     const scope = await this.inboxScope(accountId);
     return scope === 'all' || (scope !== null && scope.has(inboxId));
   }
@@ -87,13 +90,17 @@ export class Visibility {
   }
 
   /** A contact inbox (session): staff who can see its inbox, and the contact whose session it is. */
-  async canSeeContactInbox(contactInbox: { id: number; accountId: number; inboxId: number }): Promise<boolean> {
-    if (this.viewer?.kind === 'contact') return this.viewer.contactInboxId === contactInbox.id;
+  async canSeeContactInbox(contactInbox: { id: number; accountId: number; inboxId: number; contactId: number }): Promise<boolean> {
+    // A session proven by HMAC is the contact: it sees the contact's other sessions too.
+    if (this.viewer?.kind === 'contact')
+      return this.viewer.hmacVerified
+        ? this.viewer.accountId === contactInbox.accountId && this.viewer.contactId === contactInbox.contactId
+        : this.viewer.contactInboxId === contactInbox.id;
     return this.canSeeInbox(contactInbox.accountId, contactInbox.inboxId);
   }
 
-  async canSeeConversation(conversation: { accountId: number; inboxId: number; contactInboxId: number }): Promise<boolean> {
-    if (this.viewer?.kind === 'contact') return this.viewer.contactInboxId === conversation.contactInboxId;
+  async canSeeConversation(conversation: ConversationOwnership & { inboxId: number }): Promise<boolean> {
+    if (this.viewer?.kind === 'contact') return sessionReaches(this.viewer, conversation);
     return this.canSeeInbox(conversation.accountId, conversation.inboxId);
   }
 
@@ -110,10 +117,11 @@ export class Visibility {
     return this.canSeeInbox(message.accountId, message.inboxId);
   }
 
-  /** Whether a contact viewer's session owns this conversation. */
+  /** Whether a contact viewer's session reaches this conversation. */
   private async isOwnConversation(conversationId: number): Promise<boolean> {
     if (this.viewer?.kind !== 'contact') return false;
-    return (await this.conversationSessions.load(conversationId)) === this.viewer.contactInboxId;
+    const owner = await this.conversationOwners.load(conversationId);
+    return owner !== null && sessionReaches(this.viewer, owner);
   }
 
   /**

@@ -8,7 +8,7 @@ import { createYoga, createGraphQLError, maskError as defaultMaskError, type Yog
 import { randomUUID } from 'node:crypto';
 import type { Request as SseRequest, Response as SseResponse } from 'graphql-sse';
 import { createContext, principalOf, type Context, type Credentials } from '../context.ts';
-import type { Authenticator } from '../auth.ts';
+import type { Authenticator, Principal } from '../auth.ts';
 import type { PrismaClient } from '../db.ts';
 import { DomainError } from '../errors.ts';
 import type { Services } from '../services.ts';
@@ -101,7 +101,12 @@ export function createGraphqlServer(deps: GraphqlDeps): YogaServerInstance<Recor
       useReadCache(deps.readCache),
     ],
     context: async (initial) => {
-      const connectionParams = (initial as { connectionParams?: Record<string, unknown> }).connectionParams;
+      const { connectionParams, cablePrincipal } = initial as {
+        connectionParams?: Record<string, unknown>;
+        /** Set by /cable, which authenticates a RoomChannel subscription itself (src/cable/room-channel.ts). */
+        cablePrincipal?: Principal;
+      };
+      if (cablePrincipal) return createContext(deps, { principal: cablePrincipal });
       return createContext(deps, graphqlCredentials(initial.request?.headers, connectionParams));
     },
     maskedErrors: {

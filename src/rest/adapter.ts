@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, authFailure, type Authenticator } from '../auth.ts';
 import type { Services } from '../services.ts';
-import { replyForError } from './errors.ts';
+import { CLIENT_NOT_FOUND_BODY, NOT_FOUND_BODY, replyForError } from './errors.ts';
 import { idParam, mergeParams } from './params.ts';
 import type { PlatformAppPrincipal, Route, RouteReply } from './route.ts';
 
@@ -44,6 +44,11 @@ async function platformAppOf(deps: RestDeps, token: string | undefined): Promise
 
 async function run(route: Route, deps: RestDeps, request: FastifyRequest): Promise<RouteReply> {
   const params = mergeParams(request.query, request.body, request.params, route.wrap);
+  if (route.scope === 'public') return route.handle({ params, services: deps.services });
+  if (route.scope === 'session') {
+    const session = await deps.services.clientSessions.session(String(params.inbox_identifier), String(params.contact_identifier));
+    return route.handle({ params, services: deps.services, session });
+  }
   if (route.scope === 'platform')
     return route.handle({ params, services: deps.services, principal: await platformAppOf(deps, accessTokenOf(request)) });
   const principal = await deps.authenticator.principalFor(accessTokenOf(request));
@@ -68,7 +73,8 @@ export function mountRoutes(app: FastifyInstance, routes: Route[], deps: RestDep
           reply.code(result.status ?? 200);
           return result.body === undefined ? reply.send() : reply.send(result.body);
         } catch (error) {
-          const mapped = replyForError(error, route.validation ?? 'record');
+          const clientApi = route.scope === 'public' || route.scope === 'session';
+          const mapped = replyForError(error, route.validation ?? 'record', clientApi ? CLIENT_NOT_FOUND_BODY : NOT_FOUND_BODY);
           if (!mapped) throw error;
           return reply.code(mapped.status).send(mapped.body);
         }

@@ -15,9 +15,11 @@ export interface ErrorReply {
 }
 
 export const NOT_FOUND_BODY = { error: 'Resource could not be found' };
+/** The Client API has no handler of its own: Rails' default JSON for a missing record. */
+export const CLIENT_NOT_FOUND_BODY = { status: 404, error: 'Not Found' };
 
 /** The reply for a domain error, or undefined for an unexpected error (a 500). */
-export function replyForError(error: unknown, style: ValidationStyle): ErrorReply | undefined {
+export function replyForError(error: unknown, style: ValidationStyle, notFoundBody: unknown = NOT_FOUND_BODY): ErrorReply | undefined {
   if (error instanceof AuthError)
     return {
       status: 401,
@@ -33,7 +35,7 @@ export function replyForError(error: unknown, style: ValidationStyle): ErrorRepl
   if (error instanceof DomainError) {
     switch (error.code) {
       case 'NOT_FOUND':
-        return { status: 404, body: NOT_FOUND_BODY };
+        return { status: 404, body: notFoundBody };
       case 'FORBIDDEN':
         return { status: 401, body: { error: 'You are not authorized to do this action' } };
       case 'UNAUTHENTICATED':

@@ -2,7 +2,7 @@
  * The shape of one REST route: a documented endpoint mapped onto a service
  * call and a presenter. Routes hold no business rule.
  */
-import type { Principal } from '../auth.ts';
+import type { ContactPrincipal, Principal } from '../auth.ts';
 import type { AccountActor } from '../domain/actor.ts';
 import type { Services } from '../services.ts';
 import type { ValidationStyle } from './errors.ts';
@@ -60,9 +60,26 @@ export interface PlatformRoute extends RouteBase {
   handle(request: RouteRequest & { principal: PlatformAppPrincipal }): Promise<RouteReply>;
 }
 
-export type Route = AccountRoute | UserRoute | PlatformRoute;
+/** A Client API route: no token, the inbox identifier in the path is all the caller shows. */
+export interface PublicRoute extends RouteBase {
+  scope: 'public';
+  handle(request: Omit<RouteRequest, 'principal'>): Promise<RouteReply>;
+}
+
+/**
+ * A Client API route acting for a contact: the adapter turns the path's
+ * inbox identifier and `contact_identifier` (the session's `source_id`)
+ * into the session first.
+ */
+export interface ContactSessionRoute extends RouteBase {
+  scope: 'session';
+  handle(request: Omit<RouteRequest, 'principal'> & { session: ContactPrincipal }): Promise<RouteReply>;
+}
+
+export type Route = AccountRoute | UserRoute | PlatformRoute | PublicRoute | ContactSessionRoute;
 
 /** Both of Rails' verbs for `update`. */
 export const UPDATE: Method[] = ['PATCH', 'PUT'];
 export const ACCOUNT = '/api/v1/accounts/:account_id';
 export const PLATFORM = '/platform/api/v1';
+export const CLIENT_INBOX = '/public/api/v1/inboxes/:inbox_identifier';

@@ -3,6 +3,7 @@
  */
 import type { Route } from './route.ts';
 import { agentRoutes } from './routes/agents.ts';
+import { clientRoutes } from './routes/client.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { inboxRoutes } from './routes/inboxes.ts';
@@ -20,4 +21,5 @@ export const routeTable: Route[] = [
   ...messageRoutes,
   ...webhookRoutes,
   ...platformRoutes,
+  ...clientRoutes,
 ];

@@ -3,11 +3,17 @@
  * ones under a lease (`FOR UPDATE SKIP LOCKED`, so instances never take the
  * same attempt), sends each with got, and records the outcome. Failures are
  * retried on the Standard Webhooks schedule. Nothing here runs on the request
- * path: the API only writes rows and wakes the worker.
+ * path: the API only writes rows and wakes the worker. Each send runs on its
+ * own (a slow receiver holds only its own deliveries), connects only to
+ * addresses the destination guard let through, and never follows redirects.
+ * An API inbox's message deliveries also mark the message failed or sent
+ * again (src/domain/messages/delivery-status.ts).
  */
 import { randomUUID } from 'node:crypto';
 import got from 'got';
 import type { PrismaClient } from '../db.ts';
+import type { MessageDeliveryStatus } from '../domain/messages/delivery-status.ts';
+import { PRIVATE_DESTINATION, PrivateDestinationError, type DestinationGuard } from './destination-guard.ts';
 import { buildWebhookBody } from './payloads.ts';
 import { signatureHeaders } from './signature.ts';
 
@@ -19,9 +25,19 @@ export interface DeliveryWorkerOptions {
   logger: { warn: (obj: object, msg: string) => void; error: (obj: object, msg: string) => void };
   /** The worker's clock; tests replace it to walk the retry schedule. */
   now?: () => Date;
+  /** Refuses private destinations at send time; none: every destination is allowed. */
+  guard?: DestinationGuard;
+  /** Marks an API inbox's messages failed while their deliveries fail, and sent again after. */
+  messageStatus?: MessageDeliveryStatus;
   /** How often due retries are looked for when nothing wakes the worker. */
   pollIntervalMs?: number;
   batchSize?: number;
+  /**
+   * How long a claimed delivery stays the claimer's: a send lasts at most the
+   * timeout, so by default the timeout plus 5 s. A worker killed mid-send
+   * (a crash) thus holds its deliveries only that long before another
+   * instance, or this one restarted, sends them again with the same id.
+   */
   leaseMs?: number;
 }
 
@@ -32,7 +48,12 @@ interface Outcome {
   durationMs: number;
   retryAfterMs?: number;
   gone: boolean;
+  /** The destination guard refused the address: retrying cannot help. */
+  refused?: boolean;
 }
+
+/** Webhook events whose API-inbox delivery outcome shows on the message (spec/EVENTS.md §1.3). */
+const MESSAGE_EVENTS: ReadonlySet<string> = new Set(['message_created', 'message_updated']);
 
 export class DeliveryWorker {
   private readonly workerId = `worker-${randomUUID()}`;
@@ -98,7 +119,7 @@ export class DeliveryWorker {
 
   private async claim(): Promise<string[]> {
     const now = this.now();
-    const leaseUntil = new Date(now.getTime() + (this.options.leaseMs ?? 60_000));
+    const leaseUntil = new Date(now.getTime() + (this.options.leaseMs ?? this.options.timeoutSeconds * 1000 + 5000));
     const rows = await this.db.$queryRaw<{ id: string }[]>`
       UPDATE webhook_deliveries SET locked_until = ${leaseUntil}, locked_by = ${this.workerId}
       WHERE id IN (
@@ -120,6 +141,14 @@ export class DeliveryWorker {
         webhook: { select: { secret: true, disabledAt: true } },
       },
     });
+    if (delivery.webhook?.disabledAt) {
+      // The receiver answered 410 to an earlier delivery: nothing more goes to it.
+      await this.db.webhookDelivery.update({
+        where: { id },
+        data: { state: 'disabled', lastError: 'the webhook is disabled (410 Gone)', lockedUntil: null, lockedBy: null },
+      });
+      return;
+    }
     const secret = delivery.webhook?.secret ?? (await this.inboxSecret(delivery.inboxId));
     let body = delivery.body;
     if (body === null) {
@@ -136,6 +165,34 @@ export class DeliveryWorker {
     }
     const outcome = await this.send(delivery.url, body, secret ?? '', id);
     await this.record(id, delivery.attempts + 1, delivery.webhookId, outcome);
+    if (delivery.destination === 'api_inbox_webhook' && delivery.inboxId !== null && MESSAGE_EVENTS.has(delivery.eventName)) {
+      const history = {
+        id,
+        failedBefore: delivery.lastError !== null,
+        // The body was built while the message showed a failure (a cheap test: a false hit costs one query).
+        carriedFailure: body.includes('"external_error"'),
+      };
+      await this.showOnMessage(delivery.event.data, delivery.inboxId, history, outcome);
+    }
+  }
+
+  /** The delivery's outcome on the message it carried (failed with external_error, or sent again). */
+  private async showOnMessage(
+    eventData: unknown,
+    inboxId: number,
+    delivery: { id: string; failedBefore: boolean; carriedFailure: boolean },
+    outcome: Outcome,
+  ): Promise<void> {
+    const messageId = (eventData as { messageId?: unknown } | null)?.messageId;
+    if (!this.options.messageStatus || typeof messageId !== 'number') return;
+    try {
+      // A success changes nothing unless the message may show a webhook failure: the healthy path costs no query.
+      if (outcome.ok && (delivery.failedBefore || delivery.carriedFailure))
+        await this.options.messageStatus.succeeded(messageId, inboxId, delivery);
+      else if (!outcome.ok) await this.options.messageStatus.failed(messageId, inboxId, outcome.error ?? 'delivery failed');
+    } catch (error) {
+      this.options.logger.error({ err: error, deliveryId: delivery.id, messageId }, 'could not record the delivery on the message');
+    }
   }
 
   private async inboxSecret(inboxId: number | null): Promise<string | null> {
@@ -147,8 +204,11 @@ export class DeliveryWorker {
   private async send(url: string, body: string, secret: string, deliveryId: string): Promise<Outcome> {
     const started = performance.now();
     const timestamp = Math.floor(this.now().getTime() / 1000);
+    const guard = this.options.guard;
     try {
+      guard?.checkLiteral(url);
       const response = await got.post(url, {
+        dnsLookup: guard?.connectLookup,
         body,
         headers: {
           'content-type': 'application/json',
@@ -178,6 +238,7 @@ export class DeliveryWorker {
         error: error instanceof Error ? error.message : String(error),
         durationMs: Math.round(performance.now() - started),
         gone: false,
+        refused: error instanceof PrivateDestinationError || (error as { code?: unknown }).code === PRIVATE_DESTINATION,
       };
     }
   }
@@ -186,7 +247,7 @@ export class DeliveryWorker {
     const now = this.now();
     const exhausted = attempts >= RETRY_SCHEDULE_MS.length;
     const delay = Math.max(RETRY_SCHEDULE_MS[Math.min(attempts, RETRY_SCHEDULE_MS.length - 1)]!, outcome.retryAfterMs ?? 0);
-    const state = outcome.ok ? 'succeeded' : outcome.gone ? 'disabled' : exhausted ? 'failed' : 'pending';
+    const state = outcome.ok ? 'succeeded' : outcome.gone ? 'disabled' : exhausted || outcome.refused ? 'failed' : 'pending';
     await this.db.webhookDelivery.update({
       where: { id },
       data: {

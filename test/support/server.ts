@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createApp, type App } from '../../src/app.ts';
+import { createApp, type App, type AppOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -22,7 +22,7 @@ export interface TestServer {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+export async function startServer(env: Record<string, string> = {}, dataDir?: string, options?: AppOptions): Promise<TestServer> {
   const dir = dataDir ?? (await mkdtemp(path.join(tmpdir(), 'snypto-test-')));
   const config = loadConfig({
     PORT: '0',
@@ -34,7 +34,7 @@ export async function startServer(env: Record<string, string> = {}, dataDir?: st
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const app = await createApp(config);
+  const app = await createApp(config, options);
   await app.start();
   return {
     app,

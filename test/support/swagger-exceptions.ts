@@ -238,6 +238,37 @@ export const SWAGGER_EXCEPTIONS: SchemaException[] = [
     why: 'spec/API.md §3.6: DELETE answers 200 Message with content "This message was deleted"; swagger documents no body',
   },
 
+  // Client API (spec/API.md §5.1, §5.2).
+  ...nullAt(
+    'public_inbox',
+    ['working_hours[].open_hour', 'working_hours[].open_minutes', 'working_hours[].close_hour', 'working_hours[].close_minutes'],
+    'spec/API.md §5.1: PublicInbox working_hours are the inbox\'s (§2.3), whose closed days have null hours',
+  ),
+  {
+    schema: 'public_contact',
+    path: 'email',
+    allow: NULL,
+    why: 'spec/API.md §5.1: PublicContact {source_id, pubsub_token, id, name, email, phone_number} renders the contact\'s columns; email is null when not given (§5.2: a contact may be opened with an empty body)',
+  },
+  {
+    schema: 'public_conversation',
+    path: 'inbox_id',
+    allow: { type: 'integer' },
+    why: 'spec/API.md §5.1: PublicConversation inbox_id is the inbox\'s integer id, as everywhere in Chatwoot\'s views; swagger says string',
+  },
+  ...[
+    ['id', { type: 'integer' }],
+    ['message_type', { type: 'integer' }],
+    ['content_attributes', { type: 'object' }],
+    ['created_at', { type: 'integer' }],
+    ['conversation_id', { type: 'integer' }],
+  ].map(([path, allow]): SchemaException => ({
+    schema: 'public_message',
+    path: path as string,
+    allow: allow as Record<string, unknown>,
+    why: 'spec/API.md §5.1: PublicMessage {id, content, message_type (int), content_type, content_attributes, created_at (int), conversation_id (display id)}: integers and a hash, where swagger says strings',
+  })),
+
   // Account webhooks (spec/API.md §3.7).
   {
     schema: `GET ${ACCOUNT}/webhooks 200`,

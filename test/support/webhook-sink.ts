@@ -12,20 +12,23 @@ export interface ReceivedWebhook {
   body: any;
 }
 
+/** A status, or a status with response headers (Retry-After, Location). */
+export type SinkAnswer = number | { status: number; headers?: Record<string, string> };
+
 export interface WebhookSink {
   url: string;
   received: ReceivedWebhook[];
   /** Resolves with the first received request matching `predicate` (already received or future). */
   next(predicate?: (hook: ReceivedWebhook) => boolean, timeoutMs?: number): Promise<ReceivedWebhook>;
   /** How the sink answers from now on; a promise holds the answer until it resolves. */
-  respondWith(handler: (hook: ReceivedWebhook) => number | Promise<number>): void;
+  respondWith(handler: (hook: ReceivedWebhook) => SinkAnswer | Promise<SinkAnswer>): void;
   close(): Promise<void>;
 }
 
 export async function startWebhookSink(): Promise<WebhookSink> {
   const received: ReceivedWebhook[] = [];
   const waiters: { predicate: (hook: ReceivedWebhook) => boolean; resolve: (hook: ReceivedWebhook) => void }[] = [];
-  let handler: (hook: ReceivedWebhook) => number | Promise<number> = () => 200;
+  let handler: (hook: ReceivedWebhook) => SinkAnswer | Promise<SinkAnswer> = () => 200;
   const server: Server = createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
@@ -43,7 +46,9 @@ export async function startWebhookSink(): Promise<WebhookSink> {
           waiters.splice(waiters.indexOf(waiter), 1);
           waiter.resolve(hook);
         }
-      res.statusCode = await handler(hook);
+      const answer = await handler(hook);
+      const { status, headers = {} } = typeof answer === 'number' ? { status: answer } : answer;
+      res.writeHead(status, headers);
       res.end('ok');
     });
   });

@@ -16,7 +16,9 @@ import type { Conversation } from '../../generated/prisma/client.ts';
 import { loadAccessibleInbox, performerOf, type AccountActor } from '../actor.ts';
 import type { ContactService } from '../contacts/service.ts';
 import { createMessageInput, type MessageService } from '../messages/service.ts';
-import { jsonObject, LIMITS, parseInput, type RawInput } from '../validation.ts';
+import { fitsIntegerColumn, jsonObject, LIMITS, parseInput, type RawInput } from '../validation.ts';
+import { sessionReaches } from '../client/session.ts';
+import { emitConversationChanges } from './changes.ts';
 import { parseWireTime } from '../wire-time.ts';
 import { loadAccessibleConversation, lockConversation } from './access.ts';
 import { newConversationTarget } from '../messages/target.ts';
@@ -220,12 +222,16 @@ export class ConversationService {
     });
   }
 
-  /** A contact starts or stops typing in their own conversation (never private). */
+  /**
+   * A contact starts or stops typing in their own conversation (never
+   * private). Like Chatwoot's Client API, a `typingStatus` other than on or
+   * off announces nothing (the conversation must still be theirs).
+   */
   async setTypingByContact(contact: ContactPrincipal, displayId: number, raw: RawInput<SetTypingInput>) {
-    const input = parseInput(setTypingInput, raw);
+    const input = setTypingInput.safeParse(raw);
     return this.outbox.transaction(async (tx, emit) => {
       const conversation = await this.contactConversation(tx, contact, displayId);
-      await setTyping(emit, { type: 'Contact', id: contact.contactId }, conversation, input);
+      if (input.success) await setTyping(emit, { type: 'Contact', id: contact.contactId }, conversation, input.data);
       return conversation;
     });
   }
@@ -262,12 +268,48 @@ export class ConversationService {
     });
   }
 
-  /** A conversation of the contact's own session, or NotFound. */
-  private async contactConversation(tx: Tx, contact: ContactPrincipal, displayId: number): Promise<Conversation> {
-    const conversation = Number.isSafeInteger(displayId)
-      ? await tx.conversation.findUnique({ where: { accountId_displayId: { accountId: contact.accountId, displayId } } })
+  /**
+   * The contact resolves their conversation (Client API `toggle_status`):
+   * only ever open → resolved, recorded as the contact's doing; an already
+   * resolved conversation is left as it is.
+   */
+  resolveByContact(contact: ContactPrincipal, displayId: number): Promise<Conversation> {
+    return this.outbox.transaction(async (tx, emit) => {
+      await lockConversation(tx, contact.accountId, displayId);
+      const conversation = await this.contactConversation(tx, contact, displayId);
+      if (conversation.status === 'resolved') return conversation;
+      const after = await tx.conversation.update({
+        where: { id: conversation.id },
+        data: { status: 'resolved', snoozedUntil: null },
+      });
+      await emitConversationChanges(emit, conversation, after, { type: 'Contact', id: contact.contactId });
+      return after;
+    });
+  }
+
+  /** The ids of the conversations the contact's session reaches (client/session.ts), oldest first. */
+  async idsReachedBy(contact: ContactPrincipal): Promise<number[]> {
+    const rows = await this.db.conversation.findMany({
+      where: contact.hmacVerified
+        ? { accountId: contact.accountId, contactId: contact.contactId }
+        : { accountId: contact.accountId, contactInboxId: contact.contactInboxId },
+      orderBy: { id: 'asc' },
+      select: { id: true },
+    });
+    return rows.map((row) => row.id);
+  }
+
+  /** The id of a conversation the contact's session reaches, or NotFound. */
+  async idReachedBy(contact: ContactPrincipal, displayId: number): Promise<number> {
+    return (await this.contactConversation(this.db, contact, displayId)).id;
+  }
+
+  /** A conversation the contact's session reaches (client/session.ts), or NotFound. */
+  private async contactConversation(db: Tx | PrismaClient, contact: ContactPrincipal, displayId: number): Promise<Conversation> {
+    const conversation = fitsIntegerColumn(displayId)
+      ? await db.conversation.findUnique({ where: { accountId_displayId: { accountId: contact.accountId, displayId } } })
       : null;
-    if (!conversation || conversation.contactInboxId !== contact.contactInboxId) throw new NotFoundError('Conversation');
+    if (!conversation || !sessionReaches(contact, conversation)) throw new NotFoundError('Conversation');
     return conversation;
   }
 

@@ -3,9 +3,10 @@
  */
 import { z } from 'zod';
 import type { PrismaClient } from '../../db.ts';
-import { NotFoundError } from '../../errors.ts';
+import { NotFoundError, ValidationError } from '../../errors.ts';
 import type { Outbox } from '../../events/outbox.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
+import { DestinationGuard, PrivateDestinationError } from '../../webhooks/destination-guard.ts';
 import { loadAccessibleInbox, performerOf, requireAdministrator, type AccountActor } from '../actor.ts';
 import { secureToken, webhookSecret } from '../tokens.ts';
 import { parseInput, type RawInput } from '../validation.ts';
@@ -40,6 +41,8 @@ export class InboxService {
   constructor(
     private readonly db: PrismaClient,
     private readonly outbox: Outbox,
+    /** Refuses webhook URLs on private addresses (SSRF), unless SNYPTO_WEBHOOK_ALLOW_PRIVATE. */
+    private readonly destinations = new DestinationGuard({ allowPrivate: false }),
   ) {
     this.membership = new InboxMembers(db, outbox);
   }
@@ -51,6 +54,7 @@ export class InboxService {
       createInboxInput,
       raw,
     );
+    await this.checkWebhookUrl(blankToNull(webhookUrl));
     return this.outbox.transaction(async (tx, emit) => {
       const channel = await tx.channelApi.create({
         data: {
@@ -129,6 +133,7 @@ export class InboxService {
           value !== undefined && JSON.stringify(value) !== JSON.stringify(inbox.channel[key as keyof typeof inbox.channel]),
       ),
     );
+    await this.checkWebhookUrl(channelChanges.webhookUrl as string | null | undefined);
     return this.outbox.transaction(async (tx, emit) => {
       const columns = Object.keys(inboxChanges);
       const updated = columns.length > 0 ? await tx.inbox.update({ where: { id: inbox.id }, data: inboxChanges }) : inbox;
@@ -219,6 +224,18 @@ export class InboxService {
   /** Removes members (administrators); unknown and non-member ids are ignored. */
   removeMembers(actor: AccountActor, inboxId: number, userIds: unknown[]) {
     return this.membership.remove(actor, inboxId, userIds);
+  }
+
+  /** A webhook_url on a private address is refused (SSRF), as account webhook URLs are. */
+  private async checkWebhookUrl(url: string | null | undefined) {
+    if (!url) return;
+    try {
+      await this.destinations.check(url);
+    } catch (error) {
+      if (error instanceof PrivateDestinationError)
+        throw ValidationError.of('webhookUrl', 'Webhook url is not allowed: it resolves to a private address');
+      throw error;
+    }
   }
 
   /** An inbox of the actor's account (else NotFound) that the actor administers (else Forbidden). */

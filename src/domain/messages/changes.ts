@@ -23,7 +23,13 @@ export type MessageChange = Partial<Pick<Message, 'status' | 'content' | 'conten
 };
 
 /** Writes what differs in `next` and emits `message.updated`; does nothing when nothing differs. */
-export async function saveMessageChanges(tx: Tx, emit: Emit, performer: Performer, message: Message, next: MessageChange) {
+export async function saveMessageChanges(
+  tx: Tx,
+  emit: Emit,
+  performer: Performer | undefined,
+  message: Message,
+  next: MessageChange,
+) {
   const previousChanges: Record<string, [unknown, unknown]> = {};
   const data: Record<string, unknown> = {};
   for (const key of Object.keys(next) as (keyof typeof COLUMNS)[]) {

@@ -4,7 +4,7 @@
  * lock (`lockMessageTarget`), so its INSERT can ride in the statement of its
  * `message.created` event, and its row is known without reading it back.
  */
-import { Prisma, type MessageContentType, type MessageType, type SenderType } from '../../generated/prisma/client.ts';
+import { Prisma, type Attachment, type MessageContentType, type MessageType, type SenderType } from '../../generated/prisma/client.ts';
 import type { RawSql } from '../../raw-sql.ts';
 
 export interface MessageRow {
@@ -23,12 +23,17 @@ export interface MessageRow {
 
 type Conversation = { id: number; accountId: number; inboxId: number };
 
-/** A message this transaction wrote: its id, creation time, whole row (as `to_jsonb` gives it) and sending contact, if any. */
+/**
+ * A message this transaction wrote: its id, creation time, whole row (as
+ * `to_jsonb` gives it), sending contact, if any, and the attachments written
+ * with it (as Prisma reads them; absent when it has none).
+ */
 export interface WrittenMessage {
   id: number;
   createdAt: Date;
   row: Record<string, unknown>;
   senderContactId?: number;
+  attachments?: Attachment[];
 }
 
 /** The columns a message is written with, in the order of `messageInsert`'s VALUES. */

@@ -3,7 +3,8 @@
  * `MessageEvent` push data (§2.7) and the webhook `MessagePayload`
  * (spec/EVENTS.md §1.4).
  */
-import type { AgentBot, Contact, Message, MessageType } from '../../generated/prisma/client.ts';
+import type { AgentBot, Attachment, Contact, Message, MessageType } from '../../generated/prisma/client.ts';
+import { presentAttachments } from '../attachments/presenter.ts';
 import {
   presentAgentBotPush,
   presentAgentBotWebhook,
@@ -27,6 +28,8 @@ export type MessageView = Message & {
   senderContact: Contact | null;
   senderUser: UserInAccount | null;
   senderAgentBot: AgentBot | null;
+  /** Its files, in the order they were sent (metadata only; the bytes are read by the download route). */
+  attachments: Attachment[];
   conversation: {
     displayId: number;
     assigneeId: number | null;
@@ -35,12 +38,19 @@ export type MessageView = Message & {
   };
 };
 
-/** Prisma `include` that loads a MessageView for an account. */
-export const messageViewInclude = (accountId: number) =>
+/** Prisma `include` (or `select`) of a message's sender, as `senderPush` reads it. */
+export const messageSenderInclude = (accountId: number) =>
   ({
     senderContact: true,
     senderUser: { include: { accountUsers: { where: { accountId } } } },
     senderAgentBot: true,
+  }) as const;
+
+/** Prisma `include` that loads a MessageView for an account. */
+export const messageViewInclude = (accountId: number) =>
+  ({
+    ...messageSenderInclude(accountId),
+    attachments: { orderBy: { id: 'asc' } },
     conversation: {
       select: {
         displayId: true,
@@ -51,7 +61,8 @@ export const messageViewInclude = (accountId: number) =>
     },
   }) as const;
 
-function senderPush(message: MessageView) {
+/** The `sender` of a message's push shapes (SenderPush), if it has one. */
+export function senderPush(message: Pick<MessageView, 'senderUser' | 'senderContact' | 'senderAgentBot'>) {
   if (message.senderUser) return presentUserPush(message.senderUser);
   if (message.senderContact) return presentContactPush(message.senderContact);
   if (message.senderAgentBot) return presentAgentBotPush(message.senderAgentBot);
@@ -79,6 +90,7 @@ export function presentMessage(message: MessageView, echoId?: string) {
     private: message.private,
     source_id: message.sourceId,
     ...(sender ? { sender } : {}),
+    ...presentAttachments(message.attachments),
   };
 }
 
@@ -112,6 +124,7 @@ export function presentMessageEvent(message: MessageView, unreadCount: number, e
       contact_inbox: { source_id: message.conversation.contactInbox.sourceId },
     },
     ...(echoId !== undefined ? { echo_id: echoId } : {}),
+    ...presentAttachments(message.attachments),
     ...(sender ? { sender } : {}),
   };
 }
@@ -144,5 +157,6 @@ export function presentMessageWebhook(
     private: message.private,
     sender,
     source_id: message.sourceId,
+    ...presentAttachments(message.attachments),
   };
 }

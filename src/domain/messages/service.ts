@@ -10,8 +10,11 @@ import type { Outbox } from '../../events/outbox.ts';
 import { Prisma, type Message, type SenderType } from '../../generated/prisma/client.ts';
 import type { RawSql } from '../../raw-sql.ts';
 import { performerOf, type AccountActor } from '../actor.ts';
+import { withAttachments } from '../attachments/insert.ts';
+import { prepareAttachments, type UploadedFile } from '../attachments/uploads.ts';
 import { loadAccessibleConversation } from '../conversations/access.ts';
-import { parseInput, type RawInput } from '../validation.ts';
+import { sessionReaches } from '../client/session.ts';
+import { fitsIntegerColumn, parseInput, type RawInput } from '../validation.ts';
 import { parseWireTime } from '../wire-time.ts';
 import { saveMessageChanges } from './changes.ts';
 import { contentAttributeProblems } from './content-attributes.ts';
@@ -31,6 +34,7 @@ import {
 } from './inputs.ts';
 import { messageViewInclude, type MessageView } from './presenter.ts';
 import { lockMessageTarget, type MessageTarget } from './target.ts';
+import { submittedValuesInput, withSubmittedValues, type SubmittedValuesInput } from './submitted-values.ts';
 import { viewOfWritten } from './view-sql.ts';
 
 export { createMessageInput, createMessageSchema, sendMessageInput, updateMessageStatusInput } from './inputs.ts';
@@ -65,13 +69,16 @@ export class MessageService {
 
   /**
    * Creates a message from an agent or bot in the conversation with this
-   * display id; the answer comes from the same transaction.
+   * display id, with its files (at most 15, checked before anything is
+   * written); the answer comes from the same transaction.
    */
-  async create(actor: AccountActor, displayId: number, raw: RawInput<CreateMessageInput>) {
+  async create(actor: AccountActor, displayId: number, raw: RawInput<CreateMessageInput>, files?: readonly UploadedFile[]) {
     const input = parseInput(createMessageSchema, raw);
+    const attachments = prepareAttachments(files);
     return this.outbox.rawTransaction(async (emit, sql) => {
       const target = await lockMessageTarget(sql, { actor }, displayId);
-      return viewOfWritten(sql, target, await this.createInTransaction({ sql, emit }, actor, target, input));
+      const written = await this.createInTransaction({ sql, emit }, actor, target, input);
+      return viewOfWritten(sql, target, await withAttachments(sql, target.accountId, written, attachments));
     });
   }
 
@@ -103,11 +110,18 @@ export class MessageService {
    * public, sent by the contact. Other conversations are NotFound. Like
    * Chatwoot's Client API it does not look at `allow_messages_after_resolved`
    * (a widget setting): a message on a resolved conversation reopens it.
+   * `files` as for `create`.
    */
-  async createFromContact(contact: ContactPrincipal, displayId: number, raw: RawInput<SendMessageInput>) {
+  async createFromContact(
+    contact: ContactPrincipal,
+    displayId: number,
+    raw: RawInput<SendMessageInput>,
+    files?: readonly UploadedFile[],
+  ) {
     const input = parseInput(sendMessageInput, raw);
+    const attachments = prepareAttachments(files);
     return this.outbox.rawTransaction(async (emit, sql) => {
-      const writer = { accountId: contact.accountId, contactInboxId: contact.contactInboxId };
+      const writer = { session: contact };
       const target = await lockMessageTarget(sql, writer, displayId);
       guardAgainstFlood(target.recentMessages);
       const written = await this.write({ sql, emit }, target, {
@@ -115,7 +129,7 @@ export class MessageService {
         sender: { senderType: 'Contact', senderContactId: contact.contactId },
         performer: { type: 'Contact', id: contact.contactId },
       });
-      return viewOfWritten(sql, target, written);
+      return viewOfWritten(sql, target, await withAttachments(sql, target.accountId, written, attachments));
     });
   }
 
@@ -148,7 +162,8 @@ export class MessageService {
   /**
    * Soft-deletes a message (users only): its content becomes "This message
    * was deleted", its content type text and its content attributes
-   * `{deleted: true}`; emits `message.updated`.
+   * `{deleted: true}`, its attachments (and their bytes) are removed; emits
+   * `message.updated`.
    */
   async softDelete(actor: AccountActor, displayId: number, messageId: number) {
     if (actor.kind !== 'user') throw new ForbiddenError(AUTH_MESSAGES.bot_not_allowed);
@@ -160,6 +175,7 @@ export class MessageService {
         contentType: 'text',
         contentAttributes: { deleted: true },
       });
+      await tx.attachment.deleteMany({ where: { messageId: message.id } });
       return this.loadView(tx, actor.accountId, message.id);
     });
   }
@@ -270,6 +286,54 @@ export class MessageService {
       : { senderType: 'AgentBot' as const, senderAgentBotId: actor.agentBotId };
   }
 
+  /**
+   * The messages a contact sees in a conversation their session reaches
+   * (Client API `GET …/messages`): the latest 20, or the 20 before the
+   * message id `before`, ascending; never private notes or activity.
+   */
+  async listForContact(contact: ContactPrincipal, displayId: number, before?: number): Promise<MessageView[]> {
+    const conversation = await this.contactConversation(this.db, contact, displayId);
+    const rows = await this.db.message.findMany({
+      where: { ...contactVisibleMessages(conversation.id), ...(before !== undefined ? { id: { lt: before } } : {}) },
+      orderBy: { id: 'desc' },
+      take: 20,
+      include: messageViewInclude(contact.accountId),
+    });
+    return (rows as MessageView[]).reverse();
+  }
+
+  /**
+   * A contact answers an interactive message they can see (Client API
+   * `PATCH …/messages/{id}`, submitted-values.ts); emits `message.updated`.
+   */
+  async submitValues(contact: ContactPrincipal, displayId: number, messageId: number, raw: RawInput<SubmittedValuesInput>) {
+    const input = parseInput(submittedValuesInput, raw);
+    return this.outbox.transaction(async (tx, emit) => {
+      const conversation = await this.contactConversation(tx, contact, displayId);
+      const message = fitsIntegerColumn(messageId)
+        ? await tx.message.findFirst({ where: { id: messageId, ...contactVisibleMessages(conversation.id) } })
+        : null;
+      if (!message) throw new NotFoundError('Message');
+      await tx.$queryRaw`SELECT id FROM messages WHERE id = ${message.id} FOR UPDATE`;
+      const current = await tx.message.findUniqueOrThrow({ where: { id: message.id } });
+      const contentAttributes = withSubmittedValues(current, input);
+      await saveMessageChanges(tx, emit, { type: 'Contact', id: contact.contactId }, current, { contentAttributes });
+      return this.loadView(tx, contact.accountId, message.id);
+    });
+  }
+
+  /** A conversation the contact's session reaches (client/session.ts), or NotFound. */
+  private async contactConversation(db: Tx | PrismaClient, contact: ContactPrincipal, displayId: number) {
+    const conversation = fitsIntegerColumn(displayId)
+      ? await db.conversation.findUnique({
+          where: { accountId_displayId: { accountId: contact.accountId, displayId } },
+          select: { id: true, accountId: true, contactId: true, contactInboxId: true },
+        })
+      : null;
+    if (!conversation || !sessionReaches(contact, conversation)) throw new NotFoundError('Conversation');
+    return conversation;
+  }
+
   private async findInConversation(tx: Tx, conversationId: number, messageId: number): Promise<Message> {
     const message = Number.isSafeInteger(messageId)
       ? await tx.message.findFirst({ where: { id: messageId, conversationId } })
@@ -278,6 +342,10 @@ export class MessageService {
     return message;
   }
 }
+
+/** The messages of a conversation a contact may see: neither private notes nor activity. */
+const contactVisibleMessages = (conversationId: number) =>
+  ({ conversationId, private: false, messageType: { not: 'activity' } }) as const;
 
 const isStatus = (value: unknown): value is MessageStatusName =>
   typeof value === 'string' && (MESSAGE_STATUSES as readonly string[]).includes(value);

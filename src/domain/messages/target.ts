@@ -11,6 +11,7 @@ import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { Prisma, type Conversation, type ConversationStatus } from '../../generated/prisma/client.ts';
 import type { RawSql } from '../../raw-sql.ts';
 import type { AccountActor } from '../actor.ts';
+import type { ContactPrincipal } from '../../auth.ts';
 
 export interface MessageTarget {
   id: number;
@@ -59,16 +60,25 @@ interface TargetRow {
   contact: Record<string, unknown>;
 }
 
-/** Who writes: an account actor (agents only reach their inboxes' conversations), or a contact in their own contact inbox. */
-export type MessageWriter = { actor: AccountActor } | { accountId: number; contactInboxId: number };
+/**
+ * Who writes: an account actor (agents only reach their inboxes'
+ * conversations), or a contact in a conversation their session reaches
+ * (client/session.ts `sessionReaches`).
+ */
+export type MessageWriter = { actor: AccountActor } | { session: ContactPrincipal };
 
 /** Locks and reads the conversation with this display id; NotFound, or Forbidden for an agent outside its inbox. */
 export async function lockMessageTarget(sql: RawSql, writer: MessageWriter, displayId: number): Promise<LockedTarget> {
   if (!Number.isSafeInteger(displayId)) throw new NotFoundError('Conversation');
   const actor = 'actor' in writer ? writer.actor : undefined;
-  const accountId = actor ? actor.accountId : (writer as { accountId: number }).accountId;
+  const session = 'session' in writer ? writer.session : undefined;
+  const accountId = actor ? actor.accountId : session!.accountId;
   const agentId = actor?.kind === 'user' && actor.role === 'agent' ? actor.userId : null;
-  const ownSession = 'contactInboxId' in writer ? Prisma.sql`AND c.contact_inbox_id = ${writer.contactInboxId}` : Prisma.empty;
+  const ownSession = !session
+    ? Prisma.empty
+    : session.hmacVerified
+      ? Prisma.sql`AND c.contact_id = ${session.contactId}`
+      : Prisma.sql`AND c.contact_inbox_id = ${session.contactInboxId}`;
   const since = new Date(Date.now() - 60_000);
   const [row] = await sql.rows<TargetRow>(Prisma.sql`
     SELECT c.id, c.account_id, c.inbox_id, c.contact_id, c.status::text AS status, c.waiting_since, c.first_reply_created_at,

@@ -19,7 +19,7 @@ type JsonRow = Record<string, unknown>;
 const camelCase = (name: string) => name.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
 
 /** A table row from `to_jsonb` as Prisma returns the model: camelCase keys, `…_at` timestamps as Dates. */
-function modelOf<T>(row: JsonRow | null): T | null {
+export function modelOf<T>(row: JsonRow | null): T | null {
   if (!row) return null;
   const model: JsonRow = {};
   for (const [column, value] of Object.entries(row))
@@ -33,6 +33,7 @@ interface ViewRow {
   sender_user: JsonRow | null;
   sender_account_user: JsonRow | null;
   sender_agent_bot: JsonRow | null;
+  attachments: JsonRow[];
   display_id: number;
   assignee_id: number | null;
   last_activity_at: Date;
@@ -46,6 +47,7 @@ function assembleMessageView(parts: {
   senderUser: JsonRow | null;
   senderAccountUser: JsonRow | null;
   senderAgentBot: JsonRow | null;
+  attachments: MessageView['attachments'];
   conversation: MessageView['conversation'];
 }): MessageView {
   const user = modelOf<NonNullable<MessageView['senderUser']>>(parts.senderUser);
@@ -55,15 +57,34 @@ function assembleMessageView(parts: {
     senderContact: modelOf(parts.senderContact),
     senderUser: user && { ...user, accountUsers: accountUser ? [accountUser] : [] },
     senderAgentBot: modelOf(parts.senderAgentBot),
+    attachments: parts.attachments,
     conversation: parts.conversation,
   };
 }
 
+/** The message's attachments as one JSON array, in id order (as `messageViewInclude` orders them). */
+const ATTACHMENTS_OF_M = Prisma.sql`COALESCE((SELECT jsonb_agg(to_jsonb(a) ORDER BY a.id) FROM attachments a WHERE a.message_id = m.id), '[]'::jsonb)`;
+
 /** The message with this id as its account's wire shapes need it. */
-export async function loadMessageView(sql: RawSql, accountId: number, messageId: number): Promise<MessageView> {
+export function loadMessageView(sql: RawSql, accountId: number, messageId: number): Promise<MessageView> {
+  return readMessageView(sql, accountId, messageId, { attachments: 'read' });
+}
+
+/**
+ * Reads the view; a message this transaction wrote brings its attachments
+ * (none, or the rows their INSERT returned) instead of reading them again.
+ */
+async function readMessageView(
+  sql: RawSql,
+  accountId: number,
+  messageId: number,
+  options: { attachments: 'read' | MessageView['attachments'] },
+): Promise<MessageView> {
+  // The hot path's statement stays as it was when the attachments are at hand.
+  const attachments = options.attachments === 'read' ? Prisma.sql`, ${ATTACHMENTS_OF_M} AS attachments` : Prisma.empty;
   const [row] = await sql.rows<ViewRow>(Prisma.sql`
     SELECT to_jsonb(m) AS message, to_jsonb(ct) AS sender_contact, to_jsonb(u) AS sender_user,
-      to_jsonb(au) AS sender_account_user, to_jsonb(b) AS sender_agent_bot,
+      to_jsonb(au) AS sender_account_user, to_jsonb(b) AS sender_agent_bot${attachments},
       cv.display_id, cv.assignee_id, cv.last_activity_at, ci.source_id
     FROM messages m
     JOIN conversations cv ON cv.id = m.conversation_id
@@ -80,6 +101,8 @@ export async function loadMessageView(sql: RawSql, accountId: number, messageId:
     senderUser: row.sender_user,
     senderAccountUser: row.sender_account_user,
     senderAgentBot: row.sender_agent_bot,
+    attachments:
+      options.attachments === 'read' ? row.attachments.map((a) => modelOf<MessageView['attachments'][number]>(a)!) : options.attachments,
     conversation: {
       displayId: row.display_id,
       assigneeId: row.assignee_id,
@@ -100,13 +123,15 @@ export async function viewOfWritten(
   target: LockedTarget,
   written: WrittenMessage,
 ): Promise<MessageView> {
-  if (written.senderContactId !== target.contactId) return loadMessageView(sql, target.accountId, written.id);
+  const attachments = written.attachments ?? [];
+  if (written.senderContactId !== target.contactId) return readMessageView(sql, target.accountId, written.id, { attachments });
   const view = assembleMessageView({
     message: written.row,
     senderContact: target.contactRow,
     senderUser: null,
     senderAccountUser: null,
     senderAgentBot: null,
+    attachments,
     conversation: {
       displayId: target.displayId,
       assigneeId: target.assigneeId,

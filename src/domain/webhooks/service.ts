@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { PrismaClient } from '../../db.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
+import { DestinationGuard, PrivateDestinationError } from '../../webhooks/destination-guard.ts';
 import { DEFAULT_WEBHOOK_SUBSCRIPTIONS, WEBHOOK_SUBSCRIPTIONS } from '../../webhooks/planner.ts';
 import { requireAdministrator, type AccountActor } from '../actor.ts';
 import { webhookSecret } from '../tokens.ts';
@@ -58,7 +59,11 @@ const withInbox = { inbox: { select: { id: true, name: true } } } as const;
 const urlTaken = () => ValidationError.of('url', 'Url has already been taken');
 
 export class WebhookService {
-  constructor(private readonly db: PrismaClient) {}
+  constructor(
+    private readonly db: PrismaClient,
+    /** Refuses URLs on private addresses (SSRF), unless SNYPTO_WEBHOOK_ALLOW_PRIVATE. */
+    private readonly destinations = new DestinationGuard({ allowPrivate: false }),
+  ) {}
 
   /** The account's webhooks, oldest first (administrators). */
   async list(actor: AccountActor) {
@@ -75,6 +80,7 @@ export class WebhookService {
     requireAdministrator(actor);
     const input = parseInput(createWebhookInput, raw);
     await this.checkInbox(actor, input.inboxId);
+    await this.checkDestination(input.url);
     await this.checkUrlFree(actor.accountId, input.url);
     return this.saving(() =>
       this.db.webhook.create({
@@ -97,7 +103,10 @@ export class WebhookService {
     requireAdministrator(actor);
     const input = parseInput(updateWebhookInput, raw);
     await this.checkInbox(actor, input.inboxId);
-    if (input.url !== undefined && input.url !== webhook.url) await this.checkUrlFree(actor.accountId, input.url);
+    if (input.url !== undefined && input.url !== webhook.url) {
+      await this.checkDestination(input.url);
+      await this.checkUrlFree(actor.accountId, input.url);
+    }
     return this.saving(() =>
       this.db.webhook.update({
         where: { id: webhook.id },
@@ -133,6 +142,16 @@ export class WebhookService {
     if (!inbox) throw new NotFoundError('Inbox');
   }
 
+  private async checkDestination(url: string) {
+    try {
+      await this.destinations.check(url);
+    } catch (error) {
+      if (error instanceof PrivateDestinationError)
+        throw ValidationError.of('url', 'Url is not allowed: it resolves to a private address');
+      throw error;
+    }
+  }
+
   private async checkUrlFree(accountId: number, url: string) {
     if (await this.db.webhook.findFirst({ where: { accountId, url }, select: { id: true } })) throw urlTaken();
   }
@@ -145,5 +164,48 @@ export class WebhookService {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') throw urlTaken();
       throw error;
     }
+  }
+
+  /** The key that signs an account webhook's deliveries (administrators). */
+  async secret(actor: AccountActor, webhookId: number): Promise<string> {
+    requireAdministrator(actor);
+    return (await this.find(actor, webhookId)).secret;
+  }
+
+  /**
+   * Gives an account webhook a new signing secret (administrators). The
+   * worker reads the secret at each attempt, so the old one signs nothing
+   * from now on, retries of earlier deliveries included.
+   */
+  async rotateSecret(actor: AccountActor, webhookId: number): Promise<string> {
+    requireAdministrator(actor);
+    const webhook = await this.find(actor, webhookId);
+    const updated = await this.db.webhook.update({ where: { id: webhook.id }, data: { secret: webhookSecret() }, select: { secret: true } });
+    return updated.secret;
+  }
+
+  /** The key that signs deliveries to an API inbox's webhook_url (administrators). */
+  async inboxSecret(actor: AccountActor, inboxId: number): Promise<string> {
+    requireAdministrator(actor);
+    return (await this.findInboxChannel(actor, inboxId)).secret;
+  }
+
+  /** Gives an API inbox's webhook_url a new signing secret (administrators), effective at once as rotateSecret. */
+  async rotateInboxSecret(actor: AccountActor, inboxId: number): Promise<string> {
+    requireAdministrator(actor);
+    const channel = await this.findInboxChannel(actor, inboxId);
+    const updated = await this.db.channelApi.update({ where: { id: channel.id }, data: { secret: webhookSecret() }, select: { secret: true } });
+    return updated.secret;
+  }
+
+  private async findInboxChannel(actor: AccountActor, inboxId: number) {
+    const inbox = Number.isSafeInteger(inboxId)
+      ? await this.db.inbox.findFirst({
+          where: { id: inboxId, accountId: actor.accountId },
+          select: { channel: { select: { id: true, secret: true } } },
+        })
+      : null;
+    if (!inbox) throw new NotFoundError('Inbox');
+    return inbox.channel;
   }
 }

@@ -3,11 +3,12 @@
  * call into ConversationService that re-loads the conversation with the
  * caller's selection. Agent bots may only do what Chatwoot's allow-list lets
  * them (§1.2): create, priority, status, custom attributes, assignment.
- * Contacts may type in, read and start their own conversations.
+ * Contacts may type in, read, start and resolve their own conversations.
  */
 import type { Context } from '../../context.ts';
 import type { AccountActor } from '../../domain/actor.ts';
-import { ForbiddenError, NotFoundError } from '../../errors.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { fitsIntegerColumn } from '../../domain/validation.ts';
 import { builder } from '../builder.ts';
 import { ConversationPriorityEnum, ConversationStatusEnum } from '../types/enums.ts';
 import { actorForAccount, databaseIdOf, locate, optionalDatabaseIdOf } from '../ids.ts';
@@ -27,7 +28,10 @@ async function contactConversation(context: Context, conversationId: string | nu
   const principal = context.principal;
   if (principal?.kind !== 'contact') throw new ForbiddenError();
   const id = databaseIdOf('Conversation', conversationId, 'conversationId');
-  const row = await context.db.conversation.findUnique({ where: { id }, select: { displayId: true, accountId: true } });
+  // An id beyond the integer column names no conversation (the database would refuse to compare it).
+  const row = fitsIntegerColumn(id)
+    ? await context.db.conversation.findUnique({ where: { id }, select: { displayId: true, accountId: true } })
+    : null;
   if (!row || row.accountId !== principal.accountId) throw new NotFoundError('Conversation');
   return { principal, displayId: row.displayId };
 }
@@ -93,8 +97,10 @@ conversationMutation<{ priority?: string | null }>('updateConversationPriority',
 
 conversationMutation<{ status?: string | null; snoozedUntil?: Date | null }>('toggleConversationStatus', {
   description:
-    'Sets the status; without one, open → resolved and anything else → open. An agent (not an administrator) who leaves it open and unassigned is assigned to it.',
-  authScopes: { staff: true },
+    'Sets the status; without one, open → resolved and anything else → open. An agent (not an administrator) who leaves it open and unassigned is assigned to it. ' +
+    'A contact can only resolve a conversation their session reaches (status omitted or RESOLVED; a resolved one stays resolved); ' +
+    'any other status or a snoozedUntil from a contact is a ValidationError.',
+  authScopes: { staff: true, contact: true },
   fields: (t) => ({
     status: t.field({ type: ConversationStatusEnum }),
     snoozedUntil: t.field({ type: 'DateTime', description: 'When a snoozed conversation reopens.' }),
@@ -104,6 +110,21 @@ conversationMutation<{ status?: string | null; snoozedUntil?: Date | null }>('to
       status: input.status ?? undefined,
       snoozedUntil: input.snoozedUntil ?? undefined,
     }),
+  actAsContact: async (context, displayId, input) => {
+    const contact = contactOf(context);
+    const refusal =
+      input.status != null && input.status !== 'resolved'
+        ? ValidationError.of('status', 'Status can only be RESOLVED: a contact may resolve a conversation, not reopen or snooze it')
+        : input.snoozedUntil != null
+          ? ValidationError.of('snoozedUntil', 'Snoozed until cannot be set by a contact')
+          : null;
+    if (refusal) {
+      // Another contact's conversation stays NotFound, whatever the input.
+      await context.services.conversations.idReachedBy(contact, displayId);
+      throw refusal;
+    }
+    return context.services.conversations.resolveByContact(contact, displayId);
+  },
 });
 
 conversationMutation<{ assigneeId?: string | null; agentBotId?: string | null; teamId?: string | null }>(

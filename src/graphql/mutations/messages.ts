@@ -4,6 +4,7 @@
  */
 import type { ContactPrincipal } from '../../auth.ts';
 import type { Context } from '../../context.ts';
+import { fitsIntegerColumn } from '../../domain/validation.ts';
 import { NotFoundError } from '../../errors.ts';
 import { builder } from '../builder.ts';
 import { databaseIdOf, locate, optionalDatabaseIdOf } from '../ids.ts';
@@ -145,3 +146,44 @@ async function ownDisplayId(context: Context, contact: ContactPrincipal, convers
   if (!conversation) throw new NotFoundError('Conversation');
   return conversation.displayId;
 }
+
+const SubmitMessageValuesInput = builder.inputType('SubmitMessageValuesInput', {
+  fields: (t) => ({
+    messageId: t.id({ required: true }),
+    submittedValues: t.field({
+      type: ['JSONObject'],
+      required: true,
+      description:
+        'A form\'s or select\'s answers, a list of {name, title, value}; or, for a CSAT survey, one ' +
+        '{csat_survey_response: {rating (1 to 5), feedback_message}} (a single object is taken as a list of one).',
+    }),
+  }),
+});
+
+builder.mutationField('submitMessageValues', (t) =>
+  t.prismaField({
+    type: MessageType,
+    authScopes: { contact: true },
+    description:
+      'A contact answers an interactive message (form, select, CSAT survey) they can see; replaces its ' +
+      'contentAttributes.submitted_values. A CSAT survey can be answered for 14 days.',
+    errors: {},
+    args: { input: t.arg({ type: SubmitMessageValuesInput, required: true }) },
+    resolve: async (query, _root, { input }, context) => {
+      const contact = contactOf(context);
+      const id = databaseIdOf('Message', input.messageId, 'messageId');
+      const message = fitsIntegerColumn(id)
+        ? await context.db.message.findFirst({
+            where: { id, accountId: contact.accountId },
+            select: { conversation: { select: { displayId: true } } },
+          })
+        : null;
+      if (!message) throw new NotFoundError('Message');
+      // A CSAT answer is one object (Chatwoot's shape); GraphQL coerced it into a list of one.
+      const [first, ...rest] = input.submittedValues;
+      const submittedValues = first && rest.length === 0 && 'csat_survey_response' in first ? first : input.submittedValues;
+      await context.services.messages.submitValues(contact, message.conversation.displayId, id, { submittedValues });
+      return context.db.message.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
+);

@@ -80,7 +80,7 @@ async function participantOf(context: Context, accountId: number, performer?: Pe
 }
 
 /** Whether the subscriber is the one who typed. */
-function isSelf(context: Context, performer?: Performer): boolean {
+export function isSelf(context: Context, performer?: Performer): boolean {
   const principal = context.principal;
   if (!performer || !principal) return false;
   if (principal.kind === 'user') return performer.type === 'User' && performer.id === principal.userId;

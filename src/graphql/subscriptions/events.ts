@@ -45,7 +45,8 @@ export async function resolveEventScope(
   if (principal?.kind === 'contact') {
     const conversationId =
       scope?.conversationId == null ? undefined : databaseIdOf('Conversation', scope.conversationId, 'conversationId');
-    return { accountId: principal.accountId, inboxId: principal.inboxId, conversationId };
+    // A verified session reaches the contact's conversations in every inbox (canHear checks which).
+    return { accountId: principal.accountId, inboxId: principal.hmacVerified ? undefined : principal.inboxId, conversationId };
   }
   if (scope?.conversationId != null) {
     const { id, record } = await locate(context, 'Conversation', scope.conversationId, 'conversationId');
@@ -72,6 +73,13 @@ export function hear<N extends EventName>(
   scope: EventScope,
   names: readonly N[],
 ): AsyncIterable<Extract<AnyDomainEvent, { name: N }>> {
+  return pipe(context.pubsub.subscribe('account:events', scope.accountId), filter(hearing(context, scope, names))) as AsyncIterable<
+    Extract<AnyDomainEvent, { name: N }>
+  >;
+}
+
+/** Whether the caller hears an event of the scope's account: one of `names`, in the scope, and one they may see. */
+export function hearing(context: Context, scope: EventScope, names: readonly EventName[]): (event: AnyDomainEvent) => Promise<boolean> {
   const wanted = new Set<EventName>(names);
   const inScope = (event: AnyDomainEvent) => {
     const data = event.data as { inboxId?: number; conversationId?: number };
@@ -79,14 +87,11 @@ export function hear<N extends EventName>(
     if (scope.conversationId !== undefined && data.conversationId !== scope.conversationId) return false;
     return true;
   };
-  const heard = async (event: AnyDomainEvent) => {
+  return async (event: AnyDomainEvent) => {
     if (MEMBERSHIP_EVENTS.has(event.name)) context.forget(event.accountId);
     const heardIt = wanted.has(event.name) && inScope(event) && (await context.access.canHear(event));
     // The subscription's context lives as long as it does: each event is resolved with fresh loaders.
     if (heardIt) context.clearLoaders();
     return heardIt;
   };
-  return pipe(context.pubsub.subscribe('account:events', scope.accountId), filter(heard)) as AsyncIterable<
-    Extract<AnyDomainEvent, { name: N }>
-  >;
 }

@@ -42,7 +42,8 @@ export const ContactSortEnum = builder.enumType('ContactSort', {
  */
 function visibleContactInboxes(context: Context): Prisma.ContactInboxWhereInput {
   const viewer = context.principal;
-  if (viewer?.kind === 'contact') return { id: viewer.contactInboxId };
+  // A session proven by HMAC is the contact: it sees the contact's other sessions too (Visibility.canSeeContactInbox).
+  if (viewer?.kind === 'contact') return viewer.hmacVerified ? { contactId: viewer.contactId } : { id: viewer.contactInboxId };
   if (viewer?.kind === 'agentBot') return {};
   if (viewer?.kind === 'user')
     return {

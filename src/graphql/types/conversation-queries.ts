@@ -136,8 +136,15 @@ async function scopedWhere(
   accountId: number,
   where: Prisma.ConversationWhereInput,
 ): Promise<Prisma.ConversationWhereInput> {
-  if (context.principal?.kind === 'contact')
-    return { AND: [where, { contactInboxId: context.principal.contactInboxId }] };
+  // A contact: the conversations their session reaches (client/session.ts sessionReaches).
+  const viewer = context.principal;
+  if (viewer?.kind === 'contact')
+    return {
+      AND: [
+        where,
+        viewer.hmacVerified ? { accountId: viewer.accountId, contactId: viewer.contactId } : { contactInboxId: viewer.contactInboxId },
+      ],
+    };
   const actor: AccountActor = await actorInAccount(context, accountId);
   return { AND: [where, visibleConversationsWhere(actor)] };
 }
@@ -149,8 +156,8 @@ builder.prismaObjectField('Contact', 'conversations', (t) =>
     type: 'Conversation',
     cursor: 'id',
     ...conversationsPerPage,
-    authScopes: { user: true },
-    description: 'The contact\'s conversations the caller may see, newest activity first.',
+    authScopes: { user: true, contact: true },
+    description: 'The contact\'s conversations the caller may see (a contact: those their session reaches), newest activity first.',
     totalCount: async (contact, _args, context) =>
       context.db.conversation.count({ where: await scopedWhere(context, contact.accountId, { contactId: contact.id }) }),
     resolve: async (query, contact, _args, context) =>

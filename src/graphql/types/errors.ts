@@ -10,7 +10,7 @@ export const ErrorInterface = builder.interfaceRef<DomainError>('Error').impleme
   description: 'An expected failure: something the caller can correct or should know.',
   fields: (t) => ({
     message: t.exposeString('message'),
-    code: t.exposeString('code', { description: 'Stable code: NOT_FOUND, FORBIDDEN, VALIDATION_FAILED.' }),
+    code: t.exposeString('code', { description: 'Stable code: NOT_FOUND, FORBIDDEN, VALIDATION_FAILED, UNAUTHENTICATED (an identity proof refused).' }),
   }),
 });
 

@@ -18,7 +18,7 @@ export const SenderNameTypeEnum = builder.enumType('InboxSenderNameType', {
   values: { FRIENDLY: { value: 'friendly' }, PROFESSIONAL: { value: 'professional' } } as const,
 });
 
-const WorkingHoursDayType = builder.objectRef<WorkingHoursDay>('WorkingHoursDay').implement({
+export const WorkingHoursDayType = builder.objectRef<WorkingHoursDay>('WorkingHoursDay').implement({
   description: 'One day of the inbox\'s schedule (day 0 is Sunday).',
   fields: (t) => ({
     dayOfWeek: t.exposeInt('day_of_week'),

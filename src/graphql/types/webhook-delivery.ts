@@ -1,8 +1,10 @@
 /**
  * WebhookDelivery: one event on its way to one destination (an account
  * webhook or an API inbox's webhook_url), with the outcome of its latest
- * attempt. Administrators of the account only.
+ * attempt. Administrators of the account only. Also `Inbox.webhookDeliveries`,
+ * an API inbox's delivery log.
  */
+import type { WebhookDeliveryState } from '../../generated/prisma/client.ts';
 import { builder } from '../builder.ts';
 
 export const WebhookDeliveryStateEnum = builder.enumType('WebhookDeliveryState', {
@@ -37,4 +39,35 @@ export const WebhookDeliveryType = builder.prismaNode('WebhookDelivery', {
     lastAttemptAt: t.expose('lastAttemptAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
+});
+
+/**
+ * An API inbox's delivery log: the deliveries to its webhook_url (and to the
+ * URLs it had before), newest first. Null for anyone but the account's
+ * administrators, as the inbox's secrets are.
+ */
+builder.prismaObjectField('Inbox', 'webhookDeliveries', (t) =>
+  t.prismaConnection({
+    type: WebhookDeliveryType,
+    cursor: 'id',
+    nullable: true,
+    args: { state: t.arg({ type: WebhookDeliveryStateEnum, description: 'Only the deliveries in this state.' }) },
+    description: 'Deliveries to the inbox\'s webhook_url, newest first; null unless the caller administers the account.',
+    authScopes: (inbox, _args, context) => context.access.isAdministratorOf(inbox.accountId),
+    unauthorizedResolver: () => null,
+    totalCount: (inbox, args, context) =>
+      context.db.webhookDelivery.count({ where: deliveriesOfInbox(inbox.id, args.state) }),
+    resolve: (query, inbox, args, context) =>
+      context.db.webhookDelivery.findMany({
+        ...query,
+        where: deliveriesOfInbox(inbox.id, args.state),
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      }),
+  }),
+);
+
+const deliveriesOfInbox = (inboxId: number, state: WebhookDeliveryState | null | undefined) => ({
+  inboxId,
+  destination: 'api_inbox_webhook' as const,
+  ...(state ? { state } : {}),
 });

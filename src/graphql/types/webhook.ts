@@ -8,6 +8,7 @@
 import { ForbiddenError } from '../../errors.ts';
 import { WEBHOOK_SUBSCRIPTIONS } from '../../webhooks/planner.ts';
 import { builder } from '../builder.ts';
+import { WebhookDeliveryStateEnum } from './webhook-delivery.ts';
 
 /** Webhook nodes, visible to administrators of the account only. */
 export const WebhookType = builder.prismaNode('Webhook', {
@@ -20,7 +21,7 @@ export const WebhookType = builder.prismaNode('Webhook', {
     subscriptions: t.exposeStringList('subscriptions', {
       description: `The events delivered, among: ${WEBHOOK_SUBSCRIPTIONS.join(', ')}.`,
     }),
-    secret: t.exposeString('secret', { description: 'Key that signs the deliveries (X-Chatwoot-Signature).' }),
+    secret: t.exposeString('secret', { description: 'Key that signs the deliveries (webhook-signature, X-Snypto-Signature).' }),
     inbox: t.relation('inbox', { nullable: true, description: 'Stored and shown; does not filter the events (as in Chatwoot).' }),
     disabledAt: t.expose('disabledAt', {
       type: 'DateTime',
@@ -33,7 +34,11 @@ export const WebhookType = builder.prismaNode('Webhook', {
       cursor: 'id',
       totalCount: true,
       description: 'The deliveries to this webhook, newest first.',
-      query: { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] },
+      args: { state: t.arg({ type: WebhookDeliveryStateEnum, description: 'Only the deliveries in this state.' }) },
+      query: (args) => ({
+        where: args.state ? { state: args.state } : {},
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      }),
     }),
   }),
 });

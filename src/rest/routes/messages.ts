@@ -1,8 +1,11 @@
 /**
- * Messages of a conversation (spec/API.md §3.6).
+ * Messages of a conversation (spec/API.md §3.6), with their attachments
+ * (multipart `attachments[]` on create; the conversation's list, §3.5).
  */
+import { presentListedAttachment } from '../../domain/attachments/presenter.ts';
 import { presentContactPush, presentUserPush } from '../../domain/senders/presenter.ts';
-import { presentMessage } from '../../domain/messages/presenter.ts';
+import { presentMessage, senderPush } from '../../domain/messages/presenter.ts';
+import { uploadedFiles } from '../multipart.ts';
 import { boolean, hash, idParam, integer, text, type Params } from '../params.ts';
 import { ForbiddenError } from '../../errors.ts';
 import { STATUS_UPDATE_API_ONLY } from '../../domain/messages/service.ts';
@@ -33,7 +36,8 @@ export const messageRoutes: Route[] = [
     validation: 'exception',
     handle: async ({ actor, params, services }) => {
       const attributes = messageAttributes(params);
-      const message = await services.messages.create(actor, idParam(params.conversation_id), attributes);
+      const files = uploadedFiles(params.attachments);
+      const message = await services.messages.create(actor, idParam(params.conversation_id), attributes, files);
       return { body: presentMessage(message, typeof attributes.echoId === 'string' ? attributes.echoId : undefined) };
     },
   },
@@ -93,6 +97,27 @@ export const messageRoutes: Route[] = [
         await services.messageRetry.retry(actor, idParam(params.conversation_id), idParam(params.message_id)),
       ),
     }),
+  },
+  {
+    scope: 'account',
+    method: 'GET',
+    path: `${ACCOUNT}/conversations/:conversation_id/attachments`,
+    handle: async ({ actor, params, services }) => {
+      const { totalCount, attachments } = await services.attachments.listForConversation(
+        actor,
+        idParam(params.conversation_id),
+        integer(params.page) ?? 1,
+      );
+      return {
+        body: {
+          meta: { total_count: totalCount },
+          payload: attachments.map((attachment) => {
+            const sender = senderPush(attachment.message);
+            return { ...presentListedAttachment(attachment, attachment.message.createdAt), ...(sender ? { sender } : {}) };
+          }),
+        },
+      };
+    },
   },
   {
     scope: 'account',

@@ -1,7 +1,8 @@
 /**
  * Account webhooks (spec/API.md §3.7).
  */
-import { presentWebhook } from '../../domain/webhooks/presenter.ts';
+import { presentWebhook, presentWebhookDelivery } from '../../domain/webhooks/presenter.ts';
+import type { WebhookDelivery } from '../../generated/prisma/client.ts';
 import { idParam, integer, text, type Params } from '../params.ts';
 import { ACCOUNT, UPDATE, type Route } from '../route.ts';
 
@@ -52,3 +53,73 @@ export const webhookRoutes: Route[] = [
     },
   },
 ];
+
+/**
+ * The delivery log and signing secrets (Snypto extensions of Chatwoot's API,
+ * issue 6): `/webhooks/:id/…` for an account webhook, `/webhooks/inboxes/:inbox_id/…`
+ * for an API inbox's webhook_url, `/webhooks/deliveries/:delivery_id/redeliver`.
+ * The static segments win over `:id` in the router, and differ in length anyway.
+ */
+const logQuery = (params: Params) => ({
+  page: Math.max(integer(params.page) ?? 1, 1),
+  state: params.state === '' ? undefined : params.state,
+});
+
+const deliveryPage = ({ count, page, deliveries }: { count: number; page: number; deliveries: WebhookDelivery[] }) => ({
+  body: { meta: { count, current_page: page }, payload: deliveries.map(presentWebhookDelivery) },
+});
+
+webhookRoutes.push(
+  {
+    scope: 'account',
+    method: 'GET',
+    path: `${ACCOUNT}/webhooks/:id/deliveries`,
+    handle: async ({ actor, params, services }) =>
+      deliveryPage(await services.webhookDeliveries.listForWebhook(actor, idParam(params.id), logQuery(params))),
+  },
+  {
+    scope: 'account',
+    method: 'GET',
+    path: `${ACCOUNT}/webhooks/inboxes/:inbox_id/deliveries`,
+    handle: async ({ actor, params, services }) =>
+      deliveryPage(await services.webhookDeliveries.listForInbox(actor, idParam(params.inbox_id), logQuery(params))),
+  },
+  {
+    scope: 'account',
+    method: 'POST',
+    path: `${ACCOUNT}/webhooks/deliveries/:delivery_id/redeliver`,
+    handle: async ({ actor, params, services }) => ({
+      body: presentWebhookDelivery(await services.webhookDeliveries.redeliver(actor, String(params.delivery_id))),
+    }),
+  },
+  {
+    scope: 'account',
+    method: 'GET',
+    path: `${ACCOUNT}/webhooks/:id/secret`,
+    handle: async ({ actor, params, services }) => ({ body: { secret: await services.webhooks.secret(actor, idParam(params.id)) } }),
+  },
+  {
+    scope: 'account',
+    method: 'POST',
+    path: `${ACCOUNT}/webhooks/:id/rotate_secret`,
+    handle: async ({ actor, params, services }) => ({
+      body: { secret: await services.webhooks.rotateSecret(actor, idParam(params.id)) },
+    }),
+  },
+  {
+    scope: 'account',
+    method: 'GET',
+    path: `${ACCOUNT}/webhooks/inboxes/:inbox_id/secret`,
+    handle: async ({ actor, params, services }) => ({
+      body: { secret: await services.webhooks.inboxSecret(actor, idParam(params.inbox_id)) },
+    }),
+  },
+  {
+    scope: 'account',
+    method: 'POST',
+    path: `${ACCOUNT}/webhooks/inboxes/:inbox_id/rotate_secret`,
+    handle: async ({ actor, params, services }) => ({
+      body: { secret: await services.webhooks.rotateInboxSecret(actor, idParam(params.inbox_id)) },
+    }),
+  },
+);

@@ -1,0 +1,211 @@
+/**
+ * /cable benchmark (run on demand: `npm run bench:cable`).
+ *
+ * 1. Idle connections: BENCH_IDLE (10,000) /cable sockets, each welcomed;
+ *    printed: the server process's resident memory per connection (RSS
+ *    after minus before, over the count), for Snypto and for a bare `ws`
+ *    server measured the same way.
+ * 2. Broadcast: BENCH_SUBSCRIBERS (5,000) agents of one account, members of
+ *    its inbox, each subscribed to RoomChannel with their own pubsub_token on
+ *    their own connection; BENCH_ROUNDS (20) messages posted one
+ *    at a time; printed: p50/p99 from just before the message's POST to each
+ *    subscriber reading its `message.created`, beside the same fan-out of a
+ *    frame of the same size by the bare `ws` server (from just before its
+ *    POST /broadcast), and their ratio.
+ *
+ * Snypto runs in its own process on a scratch PostgreSQL database
+ * (DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test).
+ */
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import pg from 'pg';
+import { WebSocket } from 'ws';
+import { rest, spawnServer, withScratchDatabase, type Spawned } from '../support.ts';
+
+const idle = Number(process.env.BENCH_IDLE ?? 10_000);
+const subscribers = Number(process.env.BENCH_SUBSCRIBERS ?? 5_000);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 20);
+const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const token = 'bench-admin-token-0123456789';
+
+/** Resident memory of a process, in bytes. */
+async function rss(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
+
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Opens `count` sockets to `url`, 200 at a time; each resolves once welcomed. */
+async function openSockets(url: string, count: number, onMessage?: (socket: WebSocket, text: string) => void): Promise<WebSocket[]> {
+  const sockets: WebSocket[] = [];
+  const one = () =>
+    new Promise<WebSocket>((resolve, reject) => {
+      const socket = new WebSocket(url, ['actioncable-v1-json']);
+      socket.once('error', reject);
+      socket.once('message', () => {
+        if (onMessage) socket.on('message', (data) => onMessage(socket, data.toString()));
+        resolve(socket);
+      });
+    });
+  for (let i = 0; i < count; i += 200) sockets.push(...(await Promise.all(Array.from({ length: Math.min(200, count - i) }, one))));
+  return sockets;
+}
+
+async function closeAll(sockets: WebSocket[]) {
+  for (const socket of sockets) socket.terminate();
+  await settle(500);
+}
+
+/** Server memory per idle connection, in KB. */
+async function memoryPerConnection(server: Spawned, url: string): Promise<number> {
+  await settle(1_000);
+  const before = await rss(server.child.pid!);
+  const sockets = await openSockets(url, idle);
+  await settle(2_000);
+  const after = await rss(server.child.pid!);
+  await closeAll(sockets);
+  return (after - before) / idle / 1024;
+}
+
+const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+/** Fans `rounds` events out to `sockets`: `fire` starts one; each socket reports receipt through `arrived`. */
+async function fanOut(count: number, fire: (round: number) => Promise<void>, arrivals: { expect: (round: number) => Promise<void> }) {
+  const delays: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const started = performance.now();
+    const all = arrivals.expect(round);
+    await fire(round);
+    await all;
+    delays.push(...Array.from({ length: count }, (_, i) => receipts[i]! - started));
+    if (process.env.BENCH_DEBUG) console.error(`round ${round}: max ${Math.max(...receipts.slice(0, count).map((r) => r - started)).toFixed(0)} ms`);
+    await settle(200);
+  }
+  return delays.sort((a, b) => a - b);
+}
+
+/** When each subscriber got the current round's event. */
+const receipts: number[] = [];
+
+function roundWaiter(count: number) {
+  let remaining = 0;
+  let done: () => void = () => undefined;
+  return {
+    arrived(index: number) {
+      receipts[index] = performance.now();
+      if (--remaining === 0) done();
+    },
+    expect(_round: number) {
+      remaining = count;
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${remaining} of ${count} subscribers missed a broadcast`)), 30_000);
+        done = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    },
+  };
+}
+
+async function snyptoRun(url: string) {
+  const server = await spawnServer('src/main.ts', { DATABASE_URL: url, SNYPTO_DATA_DIR: tmpdir(), SNYPTO_ADMIN_TOKEN: token });
+  try {
+    const cableUrl = `${server.url.replace(/^http/, 'ws')}/cable`;
+    const memory = await memoryPerConnection(server, cableUrl);
+
+    const profile = await rest(server.url, token, 'GET', '/api/v1/profile');
+    const account = `/api/v1/accounts/${profile.account_id}`;
+    const inbox = await rest(server.url, token, 'POST', `${account}/inboxes`, { name: 'Bench', channel: { type: 'api' } });
+    const contact = await rest(server.url, token, 'POST', `${account}/contacts`, { name: 'Customer', inbox_id: inbox.id });
+    const conversation = await rest(server.url, token, 'POST', `${account}/conversations`, {
+      source_id: contact.payload.contact_inbox.source_id,
+    });
+    // Distinct agents, each a member of the inbox, each subscribing with their own pubsub_token.
+    for (let i = 0; i < subscribers; i += 500)
+      await rest(server.url, token, 'POST', `${account}/agents/bulk_create`, {
+        emails: Array.from({ length: Math.min(500, subscribers - i) }, (_, k) => `agent-${i + k}@bench.test`),
+      });
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    const { rows: agents } = await db.query<{ id: number; pubsub_token: string }>(
+      `SELECT u.id, u.pubsub_token FROM users u JOIN account_users au ON au.user_id = u.id
+       WHERE au.account_id = $1 AND au.role = 'agent' ORDER BY u.id`,
+      [profile.account_id],
+    );
+    await db.end();
+    for (let i = 0; i < agents.length; i += 1000)
+      await rest(server.url, token, 'POST', `${account}/inbox_members`, { inbox_id: inbox.id, user_ids: agents.slice(i, i + 1000).map((a) => a.id) });
+    const identifierOf = (i: number) =>
+      JSON.stringify({ channel: 'RoomChannel', pubsub_token: agents[i]!.pubsub_token, user_id: agents[i]!.id, account_id: profile.account_id });
+    const waiter = roundWaiter(subscribers);
+    const indexOf = new Map<WebSocket, number>();
+    const sockets = await openSockets(cableUrl, subscribers, (socket, text) => {
+      if (text.includes('"message.created"')) waiter.arrived(indexOf.get(socket)!);
+    });
+    sockets.forEach((socket, i) => indexOf.set(socket, i));
+    let confirmed = 0;
+    await new Promise<void>((resolve) => {
+      sockets.forEach((socket, i) => {
+        socket.on('message', (data) => {
+          // Settled once confirmed and answered with presence.update (which comes right after the confirmation).
+          if (data.toString().includes('"presence.update"') && ++confirmed === subscribers) resolve();
+        });
+        socket.send(JSON.stringify({ command: 'subscribe', identifier: identifierOf(i) }));
+      });
+    });
+    const delays = await fanOut(
+      subscribers,
+      async (round) => {
+        await rest(server.url, token, 'POST', `${account}/conversations/${conversation.id}/messages`, { content: `Broadcast ${round}` });
+      },
+      waiter,
+    );
+    await closeAll(sockets);
+    return { memory, delays };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function bareRun() {
+  const server = await spawnServer('bench/cable/bare-server.ts', {});
+  try {
+    const url = server.url.replace(/^http/, 'ws');
+    const memory = await memoryPerConnection(server, url);
+    const waiter = roundWaiter(subscribers);
+    const indexOf = new Map<WebSocket, number>();
+    const sockets = await openSockets(url, subscribers, (socket, text) => {
+      if (text.includes('"message.created"')) waiter.arrived(indexOf.get(socket)!);
+    });
+    sockets.forEach((socket, i) => indexOf.set(socket, i));
+    // A frame the size of Snypto's message.created broadcast.
+    const frame = JSON.stringify({ identifier: '{"channel":"RoomChannel"}', message: { event: 'message.created', data: { content: 'x'.repeat(1500) } } });
+    const delays = await fanOut(
+      subscribers,
+      async () => {
+        await fetch(`${server.url}/broadcast`, { method: 'POST', body: frame });
+      },
+      waiter,
+    );
+    await closeAll(sockets);
+    return { memory, delays };
+  } finally {
+    await server.stop();
+  }
+}
+
+const snypto = await withScratchDatabase(databaseUrl, snyptoRun);
+const bare = await bareRun();
+
+const row = (label: string, r: { memory: number; delays: number[] }) =>
+  `| ${label} | ${r.memory.toFixed(1)} | ${percentile(r.delays, 0.5).toFixed(0)} | ${percentile(r.delays, 0.99).toFixed(0)} |`;
+console.log(`\n/cable: ${idle} idle connections; one message broadcast to ${subscribers} subscribers, ${rounds} times`);
+console.log('| server | KB per idle connection | broadcast p50 ms | broadcast p99 ms |');
+console.log('|---|---:|---:|---:|');
+console.log(row('Snypto /cable (RoomChannel over GraphQL subscriptions)', snypto));
+console.log(row('bare ws broadcast server', bare));
+console.log(
+  `Ratios Snypto / bare ws: memory ${(snypto.memory / bare.memory).toFixed(2)}, p50 ${(percentile(snypto.delays, 0.5) / percentile(bare.delays, 0.5)).toFixed(2)}, p99 ${(percentile(snypto.delays, 0.99) / percentile(bare.delays, 0.99)).toFixed(2)}. Targets: ≤ 20 KB per idle connection, broadcast p99 ≤ 100 ms and ≤ 2x bare ws.`,
+);

@@ -1,0 +1,85 @@
+/**
+ * The Action Cable protocol as Chatwoot's `/cable` speaks it
+ * (spec/EVENTS.md §2.1–2.2): JSON text frames under the WebSocket
+ * subprotocol `actioncable-v1-json`. This file holds the frames and their
+ * parsing; src/cable/connection.ts holds what a connection does with them.
+ */
+import { z } from 'zod';
+
+/** The subprotocol Snypto speaks (clients also offer `actioncable-unsupported`). */
+export const CABLE_PROTOCOL = 'actioncable-v1-json';
+
+/** How often every connection is pinged, and the ping frame's clock unit (unix seconds). */
+export const PING_INTERVAL_MS = 3_000;
+
+/** Why the server closes a connection (`disconnect` frame). */
+export type DisconnectReason = 'unauthorized' | 'invalid_request' | 'server_restart' | 'remote';
+
+// Server → client frames.
+
+/** Sent right after the upgrade. */
+export const WELCOME = '{"type":"welcome"}';
+
+/** `{"type":"ping","message":<unix seconds>}`, every PING_INTERVAL_MS; clients treat silence as a dead connection. */
+export const pingFrame = (now: Date): string => `{"type":"ping","message":${Math.floor(now.getTime() / 1000)}}`;
+
+/** The subscription is live; `identifier` is the client's string, echoed byte for byte. */
+export const confirmFrame = (identifier: string): string =>
+  JSON.stringify({ identifier, type: 'confirm_subscription' });
+
+/**
+ * The subscription was refused (unknown channel or token, a malformed
+ * identifier, too many subscriptions). Chatwoot stays silent instead; a reject
+ * is what the official clients handle (they stop retrying that subscription).
+ */
+export const rejectFrame = (identifier: string): string => JSON.stringify({ identifier, type: 'reject_subscription' });
+
+/** The server closes the connection; `reconnect` tells the client whether to come back. */
+export const disconnectFrame = (reason: DisconnectReason, reconnect: boolean): string =>
+  JSON.stringify({ type: 'disconnect', reason, reconnect });
+
+/**
+ * A broadcast on a subscription: `message` is the already serialised
+ * `{"event": ..., "data": ...}`, shared by every recipient of the event.
+ */
+export const broadcastFrame = (identifier: string, message: string): string =>
+  `{"identifier":${JSON.stringify(identifier)},"message":${message}}`;
+
+// Client → server frames.
+
+/** `subscribe` and `unsubscribe` name a subscription by `identifier`, a JSON string. */
+const subscriptionCommand = z.object({
+  command: z.enum(['subscribe', 'unsubscribe']),
+  identifier: z.string().max(4096),
+});
+
+/** `message` performs an action on a subscription; `data` is a JSON string with an `action`. */
+const messageCommand = z.object({
+  command: z.literal('message'),
+  identifier: z.string().max(4096),
+  data: z.string().max(65_536),
+});
+
+export type ClientCommand = z.infer<typeof subscriptionCommand> | z.infer<typeof messageCommand>;
+
+/** A client frame, or null when it is not one (not JSON, unknown command, missing fields). */
+export function parseCommand(frame: string): ClientCommand | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(frame);
+  } catch {
+    return null;
+  }
+  const parsed = z.union([subscriptionCommand, messageCommand]).safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
+/** A JSON object from a JSON string (an identifier, a message's data), or null. */
+export function parseObject(text: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * `/cable`: Chatwoot's Action Cable endpoint (spec/EVENTS.md §2). Accepts
+ * WebSocket upgrades from any origin with the subprotocol
+ * `actioncable-v1-json`, greets each connection, pings every connection
+ * every 3 seconds from one timer, and on shutdown tells every client to
+ * reconnect (`disconnect`, `server_restart`, `reconnect: true`).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { CableConnection, type ConnectionDeps } from './connection.ts';
+import { CABLE_PROTOCOL, PING_INTERVAL_MS, WELCOME, pingFrame } from './protocol.ts';
+
+/** The largest client frame accepted; Action Cable commands are a few hundred bytes. */
+const MAX_FRAME_BYTES = 64 * 1024;
+
+export class CableServer {
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+    clientTracking: false,
+    // The official clients offer `actioncable-v1-json` and `actioncable-unsupported`; the first is spoken.
+    handleProtocols: (protocols) => (protocols.has(CABLE_PROTOCOL) ? CABLE_PROTOCOL : false),
+  });
+  private readonly connections = new Set<CableConnection>();
+  private pinger: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: ConnectionDeps) {}
+
+  /** How many sockets are open. */
+  get size(): number {
+    return this.connections.size;
+  }
+
+  start(): void {
+    this.pinger = setInterval(() => {
+      const ping = pingFrame(new Date());
+      for (const connection of this.connections) connection.send(ping);
+    }, PING_INTERVAL_MS);
+    this.pinger.unref();
+  }
+
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      const connection = new CableConnection(ws, this.deps);
+      this.connections.add(connection);
+      ws.on('message', (data, isBinary) => connection.onFrame(data, isBinary));
+      ws.on('close', () => {
+        this.connections.delete(connection);
+        connection.onClose();
+      });
+      ws.on('error', () => ws.terminate());
+      ws.send(WELCOME);
+    });
+  }
+
+  /** Tells every client the server restarts (they reconnect), then closes the sockets. */
+  stop(): void {
+    clearInterval(this.pinger);
+    for (const connection of this.connections) connection.disconnect('server_restart', true);
+    this.connections.clear();
+  }
+}

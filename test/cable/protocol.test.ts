@@ -1,0 +1,141 @@
+/**
+ * The Action Cable protocol on /cable (spec/EVENTS.md §2.1–2.2) frame by
+ * frame with a raw WebSocket: welcome, pings, identifiers echoed byte for
+ * byte, duplicate and refused subscriptions, malformed frames, the
+ * per-connection limit, unsubscribing, and the restart handshake.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_SUBSCRIPTIONS_PER_CONNECTION } from '../../src/cable/connection.ts';
+import { rawCable } from '../support/cable.ts';
+import { request } from '../support/http.ts';
+import { accountPath, adminApi, createInbox } from '../support/seed.ts';
+import { startServer, type TestServer } from '../support/server.ts';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function contactSession(target: TestServer) {
+  const inbox = await createInbox(target);
+  const base = `/public/api/v1/inboxes/${inbox.inbox_identifier}`;
+  const contact = await request(target.url, 'POST', `${base}/contacts`, { body: {} });
+  const conversation = await request(target.url, 'POST', `${base}/contacts/${contact.body.source_id}/conversations`, { body: {} });
+  return { pubsubToken: contact.body.pubsub_token as string, conversationId: conversation.body.id as number };
+}
+
+const identifierFor = (token: string, extra = '') => `{"channel": "RoomChannel",  "pubsub_token": "${token}"${extra}}`;
+
+describe('the connection', () => {
+  it('speaks actioncable-v1-json, welcomes, and pings every 3 seconds with unix seconds', async () => {
+    const cable = await rawCable(server.wsUrl);
+    expect(cable.socket.protocol).toBe('actioncable-v1-json');
+    expect(await cable.frames.next()).toEqual({ type: 'welcome' });
+    const ping = await cable.frames.next((f) => f.type === 'ping', 4_000);
+    expect(Math.abs(ping.message - Date.now() / 1000)).toBeLessThan(5);
+    cable.close();
+  });
+
+  it('echoes the identifier byte for byte, ignores a duplicate subscribe and rejects what names nobody', async () => {
+    const session = await contactSession(server);
+    const cable = await rawCable(server.wsUrl);
+    const identifier = identifierFor(session.pubsubToken);
+    cable.subscribe(identifier);
+    cable.subscribe(identifier);
+    expect(await cable.frames.next((f) => f.type === 'confirm_subscription')).toEqual({ identifier, type: 'confirm_subscription' });
+    await cable.frames.nothing(300, (f) => f.type === 'confirm_subscription');
+
+    for (const refused of ['not json', '"a string"', '{"channel":"ChatChannel","pubsub_token":"x"}', '{"channel":"RoomChannel"}', identifierFor('unknown-token')]) {
+      cable.subscribe(refused);
+      expect(await cable.frames.next((f) => f.type === 'reject_subscription')).toEqual({ identifier: refused, type: 'reject_subscription' });
+    }
+    cable.close();
+  });
+
+  it('stops sending events after unsubscribe', async () => {
+    const session = await contactSession(server);
+    const cable = await rawCable(server.wsUrl);
+    const identifier = identifierFor(session.pubsubToken);
+    cable.subscribe(identifier);
+    await cable.frames.next((f) => f.type === 'confirm_subscription');
+    const first = await adminApi(server).post(accountPath(server, `/conversations/${session.conversationId}/messages`), { content: 'one' });
+    const heard = await cable.frames.next((f) => f.message?.event === 'message.created');
+    expect(heard).toMatchObject({ identifier, message: { data: { id: first.body.id } } });
+    cable.send({ command: 'unsubscribe', identifier });
+    await new Promise((r) => setTimeout(r, 100));
+    await adminApi(server).post(accountPath(server, `/conversations/${session.conversationId}/messages`), { content: 'two' });
+    await cable.frames.nothing(400, (f) => f.message?.event === 'message.created');
+    cable.close();
+  });
+
+  it(`holds at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection`, async () => {
+    const session = await contactSession(server);
+    const cable = await rawCable(server.wsUrl);
+    for (let i = 0; i <= MAX_SUBSCRIPTIONS_PER_CONNECTION; i++) cable.subscribe(identifierFor(session.pubsubToken, `,"n":${i}`));
+    const answers = [];
+    for (let i = 0; i <= MAX_SUBSCRIPTIONS_PER_CONNECTION; i++)
+      answers.push(await cable.frames.next((f) => f.type === 'confirm_subscription' || f.type === 'reject_subscription'));
+    expect(answers.filter((f) => f.type === 'confirm_subscription')).toHaveLength(MAX_SUBSCRIPTIONS_PER_CONNECTION);
+    expect(answers.filter((f) => f.type === 'reject_subscription')).toHaveLength(1);
+    cable.close();
+  });
+
+  for (const [what, frame] of [
+    ['a frame that is not JSON', '{"command":'],
+    ['an unknown command', { command: 'shout', identifier: '{}' }],
+    ['a subscribe without identifier', { command: 'subscribe' }],
+    ['an identifier that is not a string', { command: 'subscribe', identifier: { channel: 'RoomChannel' } }],
+  ] as const)
+    it(`disconnects on ${what}, without reconnecting`, async () => {
+      const cable = await rawCable(server.wsUrl);
+      await cable.frames.next((f) => f.type === 'welcome');
+      cable.send(frame);
+      expect(await cable.frames.next((f) => f.type === 'disconnect')).toEqual({
+        type: 'disconnect',
+        reason: 'invalid_request',
+        reconnect: false,
+      });
+      expect(await cable.closedWith).toBe(1008);
+    });
+});
+
+describe('restart', () => {
+  it('tells clients to reconnect on shutdown, and a restarted server accepts the same tokens', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'snypto-cable-'));
+    try {
+      const first = await startServer({}, dataDir);
+      const session = await contactSession(first);
+      const cable = await rawCable(first.wsUrl);
+      cable.subscribe(identifierFor(session.pubsubToken));
+      await cable.frames.next((f) => f.type === 'confirm_subscription');
+      await first.stop();
+      expect(await cable.frames.next((f) => f.type === 'disconnect')).toEqual({
+        type: 'disconnect',
+        reason: 'server_restart',
+        reconnect: true,
+      });
+      await cable.closedWith;
+
+      const second = await startServer({}, dataDir);
+      try {
+        const again = await rawCable(second.wsUrl);
+        again.subscribe(identifierFor(session.pubsubToken));
+        expect(await again.frames.next((f) => f.type === 'confirm_subscription' || f.type === 'reject_subscription')).toMatchObject({
+          type: 'confirm_subscription',
+        });
+        again.close();
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
