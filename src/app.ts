@@ -12,7 +12,7 @@ import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db.ts';
 import { bootstrap, type BootstrapResult } from './domain/accounts/bootstrap.ts';
 import { MessageDeliveryStatus } from './domain/messages/delivery-status.ts';
-import { withLinkBase } from './domain/attachments/links.ts';
+import { useLinkBase } from './domain/attachments/links.ts';
 import { Outbox } from './events/outbox.ts';
 import { createSnyptoPubSub, publishToGraphql } from './graphql/pubsub.ts';
 import { bindGraphqlWs } from './graphql/ws.ts';
@@ -102,10 +102,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await http.register(formbody, { parser: (body) => qs.parse(body, { depth: 5, arrayLimit: 1000 }) });
   await registerMultipart(http, { maxFileBytes: config.attachmentMaxBytes });
   http.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-  // Attachment URLs presented while answering a request start with FRONTEND_URL, or the origin the caller used.
-  http.addHook('onRequest', (request, _reply, done) =>
-    withLinkBase(config.publicUrl ?? `${request.protocol}://${request.host}`, done),
-  );
 
   http.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
@@ -143,6 +139,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     else socket.destroy();
   });
 
+  let restoreLinkBase = () => undefined as void;
   const app: App = {
     http,
     database,
@@ -151,13 +148,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     webhooks: worker,
     async start() {
       app.url = await http.listen({ port: config.port, host: config.host });
-      // Webhook bodies' attachment URLs: FRONTEND_URL, else the address this server listens on.
-      withLinkBase(config.publicUrl ?? app.url, () => worker.start());
+      // Attachment URLs: FRONTEND_URL, else the address this server listens on.
+      restoreLinkBase = useLinkBase(config.publicUrl ?? app.url);
+      worker.start();
       cable.start();
     },
     async stop() {
       cable.stop();
       await worker.stop();
+      restoreLinkBase();
       for (const client of graphqlWs.clients) client.close(1001, 'Server is shutting down');
       await http.close();
       await database.close();

@@ -76,7 +76,12 @@ export async function registerMultipart(app: FastifyInstance, options: { maxFile
     throwFileSizeLimit: false,
     limits: { fileSize: options.maxFileBytes, fieldSize: 8 * 1024 * 1024, parts: 1000 },
   });
-  app.addHook('preValidation', async (request) => {
-    if (request.isMultipart() && REST_PATH.test(request.url)) request.body = await readMultipart(request, options.maxFileBytes);
+  // A callback hook: every request passes here, and most are not multipart (an async hook costs each one a promise).
+  app.addHook('preValidation', (request, _reply, done) => {
+    if (!(request.isMultipart() && REST_PATH.test(request.url))) return done();
+    readMultipart(request, options.maxFileBytes).then((body) => {
+      request.body = body;
+      done();
+    }, done);
   });
 }

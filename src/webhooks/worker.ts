@@ -32,6 +32,8 @@ export interface DeliveryWorkerOptions {
   /** How often due retries are looked for when nothing wakes the worker. */
   pollIntervalMs?: number;
   batchSize?: number;
+  /** Sends under way at most (default 64); more due deliveries wait unclaimed. */
+  maxInFlight?: number;
   /**
    * How long a claimed delivery stays the claimer's: a send lasts at most the
    * timeout, so by default the timeout plus 5 s. A worker killed mid-send
@@ -104,20 +106,31 @@ export class DeliveryWorker {
       });
   }
 
+  /**
+   * Claims due deliveries while fewer than `maxInFlight` sends are under way.
+   * The bound matters with a backlog: a delivery claimed but not yet sent
+   * would outlive its lease, be claimed again and go out twice.
+   */
   private async drain(): Promise<void> {
+    const maxInFlight = this.options.maxInFlight ?? 64;
     while (!this.stopped) {
-      const ids = await this.claim();
+      const room = maxInFlight - this.inFlight.size;
+      if (room <= 0) return; // a send that ends wakes the worker again
+      const ids = await this.claim(Math.min(room, this.options.batchSize ?? 50));
       if (ids.length === 0) return;
       for (const id of ids) {
         const send = this.deliver(id)
           .catch((error: unknown) => this.options.logger.error({ err: error, deliveryId: id }, 'delivery failed'))
-          .finally(() => this.inFlight.delete(send));
+          .finally(() => {
+            this.inFlight.delete(send);
+            this.wake();
+          });
         this.inFlight.add(send);
       }
     }
   }
 
-  private async claim(): Promise<string[]> {
+  private async claim(limit: number): Promise<string[]> {
     const now = this.now();
     const leaseUntil = new Date(now.getTime() + (this.options.leaseMs ?? this.options.timeoutSeconds * 1000 + 5000));
     const rows = await this.db.$queryRaw<{ id: string }[]>`
@@ -127,7 +140,7 @@ export class DeliveryWorker {
         WHERE state = 'pending' AND next_attempt_at <= ${now}
           AND (locked_until IS NULL OR locked_until < ${now})
         ORDER BY next_attempt_at, created_at
-        LIMIT ${this.options.batchSize ?? 50}
+        LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
       RETURNING id::text AS id`;
     return rows.map((r) => r.id);

@@ -4,7 +4,6 @@
  * `data_url`, the conversation's attachment list, webhooks and soft delete.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attachmentUrl, withLinkBase } from '../../src/domain/attachments/links.ts';
 import { messageViewInclude } from '../../src/domain/messages/presenter.ts';
 import { loadMessageView } from '../../src/domain/messages/view-sql.ts';
 import { PrismaTransactionSql } from '../../src/raw-sql.ts';
@@ -269,24 +268,6 @@ describe('data_url', () => {
     const reply = await client(server.url, null).get('/attachments/unknowntoken123456789012/photo.png');
     expect(reply.status).toBe(404);
     expect(reply.body).toEqual({ error: 'Resource could not be found' });
-  });
-
-  it('starts with FRONTEND_URL when it is configured', async () => {
-    const configured = await startServer({ FRONTEND_URL: 'https://chat.example.com/' });
-    try {
-      const seeded = await seedConversation(configured);
-      const url = `${configured.url}${accountPath(configured, `/conversations/${seeded.conversation.id}/messages`)}`;
-      const reply = await postMultipart(url, configured.adminToken, multipartForm({ content: 'x' }, [textFile]));
-      expect(reply.status).toBe(200);
-      expect(reply.body.attachments[0].data_url).toMatch(/^https:\/\/chat\.example\.com\/attachments\/\w{24}\/notes\.txt$/);
-    } finally {
-      await configured.stop();
-    }
-  });
-
-  it('encodes the file name; outside a request it is a path', () => {
-    expect(withLinkBase('http://h/', () => attachmentUrl('T', 'a b/ü.png'))).toBe('http://h/attachments/T/a%20b%2F%C3%BC.png');
-    expect(attachmentUrl('T', 'x.png')).toBe('/attachments/T/x.png');
   });
 
   it('a non-ASCII file name downloads with an RFC 8187 file name', async () => {

@@ -1,25 +1,32 @@
 /**
  * Download URLs of attachments: `<base>/attachments/<token>/<file name>`.
  *
- * The base is FRONTEND_URL when configured, else the origin the caller used
- * (each HTTP request) or the server's listening address (the webhook
- * worker). Presenters are plain functions reached from many places, so the
- * base travels with the async work that presents (AsyncLocalStorage, set by
- * src/app.ts per request and around the worker) rather than through every
- * presenter's arguments. Outside any such scope the URL is a path.
+ * The base is FRONTEND_URL when configured, else the address the server
+ * listens on; src/app.ts sets it once the server listens. It is one value
+ * for the process (one Snypto server per process): presenters are plain
+ * functions reached from many places, and carrying the base through an
+ * AsyncLocalStorage instead cost every request of the message hot path
+ * about a tenth of its throughput (async hooks on every promise).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
+let linkBase = '';
 
-const linkBase = new AsyncLocalStorage<string>();
-
-/** Runs `work` with `base` (e.g. `https://chat.example.com`) as the base of the attachment URLs it presents. */
-export function withLinkBase<T>(base: string, work: () => T): T {
-  return linkBase.run(base.replace(/\/+$/, ''), work);
+/**
+ * Sets the base of the attachment URLs this process hands out, e.g.
+ * `https://chat.example.com`; returns what puts the previous base back (a
+ * server that stops, so that servers started one inside another's life, as
+ * tests do, hand out their own URLs again).
+ */
+export function useLinkBase(base: string): () => void {
+  const previous = linkBase;
+  const ours = (linkBase = base.replace(/\/+$/, ''));
+  return () => {
+    if (linkBase === ours) linkBase = previous;
+  };
 }
 
 /** Where the attachment with this token is downloaded. */
 export function attachmentUrl(token: string, fileName: string): string {
-  return `${linkBase.getStore() ?? ''}/attachments/${token}/${encodeURIComponent(fileName)}`;
+  return `${linkBase}/attachments/${token}/${encodeURIComponent(fileName)}`;
 }
 
 /** The route that serves the bytes (src/app.ts). */

@@ -1,0 +1,45 @@
+/**
+ * A backlog is sent a bounded number at a time: the worker claims due
+ * deliveries only while fewer than 64 sends are under way, so a delivery is
+ * never claimed long before it is sent, outlives its lease and goes out twice.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedConversation } from '../support/seed.ts';
+import { startServer, type TestServer } from '../support/server.ts';
+import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.ts';
+import { postMessage, waitFor } from './support.ts';
+
+let server: TestServer;
+let sink: WebhookSink;
+
+beforeAll(async () => {
+  server = await startServer();
+  sink = await startWebhookSink();
+});
+afterAll(async () => {
+  await server?.stop();
+  await sink?.close();
+});
+
+describe('a backlog', () => {
+  it('is in flight at most 64 deliveries at a time, and each is sent once', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<number>((resolve) => (release = () => resolve(200)));
+    sink.respondWith(() => held);
+    const { conversation } = await seedConversation(server, `${sink.url}/hook`);
+    const ids: number[] = [];
+    for (let i = 0; i < 90; i += 10)
+      ids.push(...(await Promise.all(Array.from({ length: 10 }, (_, k) => postMessage(server, conversation.id, `backlog ${i + k}`)))));
+    await waitFor(async () => sink.received.length >= 64, '64 deliveries in flight');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sink.received).toHaveLength(64);
+
+    release();
+    const messageIds = () => sink.received.filter((hook) => hook.body.event === 'message_created').map((hook) => hook.body.id as number);
+    await waitFor(async () => messageIds().length >= ids.length, 'every message delivered');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(messageIds().sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+    const deliveryIds = sink.received.map((hook) => hook.headers['webhook-id']);
+    expect(new Set(deliveryIds).size).toBe(deliveryIds.length);
+  });
+});
