@@ -29,6 +29,12 @@ export interface EventDataMap {
     messageType: MessageTypeName;
     private: boolean;
     previousChanges: Record<string, [unknown, unknown]>;
+    /**
+     * The change reports how delivering the message to its API inbox went
+     * (failed, or sent again): it is not delivered to that inbox, whose next
+     * outcome would change the message again without end.
+     */
+    deliveryOutcome?: true;
   };
   'conversation.created': { conversationId: number; inboxId: number };
   'conversation.status_changed': { conversationId: number; inboxId: number };

@@ -92,7 +92,8 @@ export class WebhookPlanner {
         ${inboxId}::int, ${webhookId}::int, ${url}, ${eventName}, ${now}::timestamptz, ${now}::timestamptz, ${now}::timestamptz)`;
     const rows: Prisma.Sql[] = [];
 
-    if (INBOX_SCOPED.has(event.name) && 'inboxId' in event.data) {
+    const aboutItsDelivery = event.name === 'message.updated' && event.data.deliveryOutcome === true;
+    if (INBOX_SCOPED.has(event.name) && 'inboxId' in event.data && !aboutItsDelivery) {
       const inbox = await this.inboxWebhook(sql, event.data.inboxId);
       if (inbox) rows.push(row('api_inbox_webhook', inbox.id, null, inbox.url));
     }

@@ -115,7 +115,8 @@ export class DeliveryWorker {
     const maxInFlight = this.options.maxInFlight ?? 64;
     while (!this.stopped) {
       const room = maxInFlight - this.inFlight.size;
-      if (room <= 0) return; // a send that ends wakes the worker again
+      // Claim in batches: a send that ends wakes the worker again, and a claim per freed slot would cost a query each.
+      if (room <= 0 || (this.inFlight.size > 0 && room < Math.min(16, maxInFlight))) return;
       const ids = await this.claim(Math.min(room, this.options.batchSize ?? 50));
       if (ids.length === 0) return;
       for (const id of ids) {
@@ -139,7 +140,7 @@ export class DeliveryWorker {
         SELECT id FROM webhook_deliveries
         WHERE state = 'pending' AND next_attempt_at <= ${now}
           AND (locked_until IS NULL OR locked_until < ${now})
-        ORDER BY next_attempt_at, created_at
+        ORDER BY next_attempt_at
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
       RETURNING id::text AS id`;

@@ -1,6 +1,6 @@
 /**
  * A backlog is sent a bounded number at a time: the worker claims due
- * deliveries only while fewer than 64 sends are under way, so a delivery is
+ * deliveries only while at most 64 sends are under way, so a delivery is
  * never claimed long before it is sent, outlives its lease and goes out twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,8 @@ let server: TestServer;
 let sink: WebhookSink;
 
 beforeAll(async () => {
-  server = await startServer();
+  // Held deliveries must not time out while the backlog builds up.
+  server = await startServer({ WEBHOOK_TIMEOUT: '30' });
   sink = await startWebhookSink();
 });
 afterAll(async () => {
@@ -22,7 +23,7 @@ afterAll(async () => {
 });
 
 describe('a backlog', () => {
-  it('is in flight at most 64 deliveries at a time, and each is sent once', async () => {
+  it('has at most 64 deliveries in flight at a time, and each is sent once', async () => {
     let release: () => void = () => undefined;
     const held = new Promise<number>((resolve) => (release = () => resolve(200)));
     sink.respondWith(() => held);
@@ -30,9 +31,10 @@ describe('a backlog', () => {
     const ids: number[] = [];
     for (let i = 0; i < 90; i += 10)
       ids.push(...(await Promise.all(Array.from({ length: 10 }, (_, k) => postMessage(server, conversation.id, `backlog ${i + k}`)))));
-    await waitFor(async () => sink.received.length >= 64, '64 deliveries in flight');
+    // Claims come in batches of at least 16 free slots, so between 49 and 64 are held at once; never all 91.
+    await waitFor(async () => sink.received.length >= 49, 'a full set of deliveries in flight');
     await new Promise((r) => setTimeout(r, 500));
-    expect(sink.received).toHaveLength(64);
+    expect(sink.received.length).toBeLessThanOrEqual(64);
 
     release();
     const messageIds = () => sink.received.filter((hook) => hook.body.event === 'message_created').map((hook) => hook.body.id as number);

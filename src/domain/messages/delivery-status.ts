@@ -13,15 +13,37 @@
  * deliveries about deliveries without end.
  */
 import type { PrismaClient } from '../../db.ts';
+import type { MessageTypeName } from '../../events/catalogue.ts';
 import type { Emit, Outbox } from '../../events/outbox.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
 import type { RawSql } from '../../raw-sql.ts';
+import { isoTime } from '../wire-time.ts';
 import { saveMessageChanges } from './changes.ts';
 
 /** external_error is a short text: longer failure messages are cut to this many characters. */
 const EXTERNAL_ERROR_MAX = 255;
 
+/** How long restored messages are gathered before their one statement. */
+const RESTORE_BATCH_MS = 10;
+
+interface RestoredRow {
+  id: number;
+  account_id: number;
+  conversation_id: number;
+  inbox_id: number;
+  message_type: MessageTypeName;
+  private: boolean;
+  before_attributes: Record<string, unknown>;
+  after_attributes: Record<string, unknown>;
+  before_updated_at: Date;
+}
+
 export class MessageDeliveryStatus {
+  /** Messages whose delivery succeeded again, waiting for the next restore. */
+  private readonly toRestore = new Set<number>();
+  /** The batch that gathers messages now; it runs when its few ms are up. */
+  private nextRestore: Promise<void> | undefined;
+
   constructor(
     private readonly db: PrismaClient,
     private readonly outbox: Outbox,
@@ -56,13 +78,50 @@ export class MessageDeliveryStatus {
    */
   async succeeded(messageId: number, inboxId: number, delivery: { id: string; failedBefore: boolean }): Promise<void> {
     if (!delivery.failedBefore && !(await this.hadFailedDelivery(messageId, inboxId, delivery.id))) return;
-    await this.outbox.transaction(async (tx, emit, sql) => {
-      const message = await tx.message.findFirst({ where: { id: messageId, inboxId } });
-      if (message?.status !== 'failed' || !('external_error' in ((message.contentAttributes ?? {}) as object))) return;
-      const { external_error: _cleared, ...attributes } = (message.contentAttributes ?? {}) as Record<string, unknown>;
-      await this.quietly(sql, emit, (tracked) =>
-        saveMessageChanges(tx, tracked, undefined, message, { status: 'sent', contentAttributes: attributes }),
-      );
+    this.toRestore.add(messageId);
+    // Messages come back in bursts (a receiver back after an outage): they are restored together, a few ms apart.
+    // Once a batch has started, messages that come later wait for the next one.
+    this.nextRestore ??= new Promise((resolve) => setTimeout(resolve, RESTORE_BATCH_MS)).then(() => {
+      this.nextRestore = undefined;
+      return this.restore();
+    });
+    return this.nextRestore;
+  }
+
+  /**
+   * Sets the queued messages that still show a webhook failure back to
+   * `sent`, in one statement, and records each change as `message.updated`.
+   */
+  private async restore(): Promise<void> {
+    const ids = [...this.toRestore];
+    this.toRestore.clear();
+    // An array literal: the driver's own transaction sends a JS array as JSON text.
+    const idList = `{${ids.join(',')}}`;
+    await this.outbox.rawTransaction(async (emit, sql) => {
+      const now = new Date();
+      const rows = await sql.rows<RestoredRow>(Prisma.sql`
+        WITH shown AS (
+          SELECT id, content_attributes, updated_at FROM messages
+          WHERE id = ANY(${idList}::int[]) AND status = 'failed' AND content_attributes -> 'external_error' IS NOT NULL
+          ORDER BY id FOR UPDATE)
+        UPDATE messages m SET status = 'sent', content_attributes = m.content_attributes - 'external_error', updated_at = ${now}::timestamptz
+        FROM shown WHERE m.id = shown.id
+        RETURNING m.id, m.account_id, m.conversation_id, m.inbox_id, m.message_type::text AS message_type, m.private,
+          shown.content_attributes AS before_attributes, m.content_attributes AS after_attributes, shown.updated_at AS before_updated_at`);
+      for (const row of rows)
+        await emit(row.account_id, 'message.updated', {
+          messageId: row.id,
+          conversationId: row.conversation_id,
+          inboxId: row.inbox_id,
+          messageType: row.message_type,
+          private: row.private,
+          previousChanges: {
+            status: ['failed', 'sent'],
+            content_attributes: [row.before_attributes, row.after_attributes],
+            updated_at: [isoTime(row.before_updated_at), isoTime(now)],
+          },
+          deliveryOutcome: true,
+        });
     });
   }
 
