@@ -100,7 +100,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }
   });
   await http.register(formbody, { parser: (body) => qs.parse(body, { depth: 5, arrayLimit: 1000 }) });
-  await registerMultipart(http, { maxFileBytes: config.attachmentMaxBytes });
+  registerMultipart(http, { maxFileBytes: config.attachmentMaxBytes });
   http.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   http.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {

@@ -10,7 +10,7 @@
  * 15 a message may carry are counted but not kept, so that the service
  * answers with the route's own 422 and nothing is written.
  */
-import multipart, { type MultipartFile } from '@fastify/multipart';
+import { Busboy, type BusboyFileStream, type BusboyHeaders, type BusboyInstance } from '@fastify/busboy';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import qs from 'qs';
 import { MAX_ATTACHMENTS_PER_MESSAGE, type UploadedFile } from '../domain/attachments/uploads.ts';
@@ -34,54 +34,69 @@ export function uploadedFiles(value: unknown): UploadedFile[] | undefined {
   return files.length > 0 ? files : undefined;
 }
 
-/** Reads one file part: its bytes up to the limit, or nothing when `keep` is false (it is only counted). */
-async function receive(part: MultipartFile, keep: boolean, maxFileBytes: number): Promise<ReceivedFile> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of part.file) if (keep && !part.file.truncated) chunks.push(chunk as Buffer);
-  const exceeded = part.file.truncated ? maxFileBytes : undefined;
-  return new ReceivedFile(part.filename, part.mimetype, exceeded || !keep ? Buffer.alloc(0) : Buffer.concat(chunks), exceeded);
+/** Reads one file stream: its bytes up to the limit, or nothing when `keep` is false (it is only counted). */
+function receive(stream: BusboyFileStream, fileName: string, contentType: string, keep: boolean, maxFileBytes: number) {
+  return new Promise<ReceivedFile>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => {
+      if (keep && !stream.truncated) chunks.push(chunk);
+    });
+    stream.on('error', reject);
+    stream.on('end', () => {
+      const exceeded = stream.truncated ? maxFileBytes : undefined;
+      resolve(new ReceivedFile(fileName, contentType, exceeded || !keep ? Buffer.alloc(0) : Buffer.concat(chunks), exceeded));
+    });
+  });
 }
 
+const notMultipart = () => Object.assign(new Error('The request body is not valid multipart form data'), { statusCode: 400 });
+
 /** The body of a multipart request: qs-parsed fields, with the uploaded files under `attachments`. */
-async function readMultipart(request: FastifyRequest, maxFileBytes: number): Promise<Record<string, unknown>> {
-  const fields = new URLSearchParams();
-  const files: ReceivedFile[] = [];
-  try {
-    for await (const part of request.parts()) {
-      if (part.type === 'field') fields.append(part.fieldname, typeof part.value === 'string' ? part.value : JSON.stringify(part.value));
-      else if (ATTACHMENT_FIELDS.has(part.fieldname))
-        files.push(await receive(part, files.length < MAX_ATTACHMENTS_PER_MESSAGE, maxFileBytes));
-      else for await (const _ of part.file); // another file field: nothing reads it
+function readMultipart(request: FastifyRequest, payload: NodeJS.ReadableStream, maxFileBytes: number) {
+  return new Promise<Record<string, unknown>>((resolve, reject) => {
+    let busboy: BusboyInstance;
+    try {
+      busboy = new Busboy({
+        headers: request.headers as BusboyHeaders,
+        limits: { fileSize: maxFileBytes, fieldSize: 8 * 1024 * 1024, parts: 1000 },
+      });
+    } catch {
+      return reject(notMultipart()); // no boundary
     }
-  } catch (error) {
-    const status = (error as { statusCode?: number }).statusCode;
-    if (status !== undefined && status < 500) throw error;
-    throw Object.assign(new Error('The request body is not valid multipart form data'), { statusCode: 400 });
-  }
-  const body: Record<string, unknown> = qs.parse(fields.toString(), { depth: 5, arrayLimit: 1000 });
-  if (files.length > 0) body.attachments = files;
-  return body;
+    const fields = new URLSearchParams();
+    const files: Promise<ReceivedFile>[] = [];
+    busboy.on('field', (name: string, value: string) => fields.append(name, value));
+    busboy.on('file', (name: string, stream: BusboyFileStream, fileName: string, _encoding: string, contentType: string) => {
+      if (!ATTACHMENT_FIELDS.has(name)) return void stream.resume(); // another file field: nothing reads it
+      files.push(receive(stream, fileName, contentType, files.length < MAX_ATTACHMENTS_PER_MESSAGE, maxFileBytes));
+    });
+    busboy.on('error', () => reject(notMultipart()));
+    busboy.on('finish', () => {
+      Promise.all(files).then((received) => {
+        const body: Record<string, unknown> = qs.parse(fields.toString(), { depth: 5, arrayLimit: 1000 });
+        if (received.length > 0) body.attachments = received;
+        resolve(body);
+      }, () => reject(notMultipart()));
+    });
+    payload.on('error', () => reject(notMultipart()));
+    payload.pipe(busboy);
+  });
 }
 
 /** The REST surfaces (Application, Client and Platform APIs); GraphQL reads its own request bodies. */
 const REST_PATH = /^\/(?:public\/|platform\/)?api\//;
 
 /**
- * Registers the multipart parser on `app` (after its other content type
- * parsers) and fills `request.body` of multipart REST requests before
- * validation.
+ * Parses `multipart/form-data` bodies of the REST surfaces with busboy. A
+ * content type parser only: a plugin with hooks on every request would cost
+ * every other request too (the message hot path is mostly JSON).
  */
-export async function registerMultipart(app: FastifyInstance, options: { maxFileBytes: number }): Promise<void> {
-  await app.register(multipart, {
-    throwFileSizeLimit: false,
-    limits: { fileSize: options.maxFileBytes, fieldSize: 8 * 1024 * 1024, parts: 1000 },
-  });
-  // A callback hook: every request passes here, and most are not multipart (an async hook costs each one a promise).
-  app.addHook('preValidation', (request, _reply, done) => {
-    if (!(request.isMultipart() && REST_PATH.test(request.url))) return done();
-    readMultipart(request, options.maxFileBytes).then((body) => {
-      request.body = body;
-      done();
-    }, done);
+export function registerMultipart(app: FastifyInstance, options: { maxFileBytes: number }): void {
+  app.addContentTypeParser('multipart/form-data', (request, payload, done) => {
+    if (!REST_PATH.test(request.url)) return done(null, undefined);
+    readMultipart(request, payload, options.maxFileBytes).then(
+      (body) => done(null, body),
+      (error: Error) => done(error, undefined),
+    );
   });
 }
