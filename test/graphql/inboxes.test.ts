@@ -78,7 +78,7 @@ describe('createInbox', () => {
       input: {
         accountId: account,
         name: 'Support',
-        webhookUrl: 'https://example.com/hook',
+        webhookUrl: 'https://hooks.example.invalid/hook',
         greetingEnabled: true,
         greetingMessage: 'Hi!',
         senderNameType: 'PROFESSIONAL',
@@ -90,7 +90,7 @@ describe('createInbox', () => {
     expect(inbox).toMatchObject({
       name: 'Support',
       channelType: 'Channel::Api',
-      webhookUrl: 'https://example.com/hook',
+      webhookUrl: 'https://hooks.example.invalid/hook',
       hmacMandatory: false,
       greetingEnabled: true,
       greetingMessage: 'Hi!',
@@ -147,7 +147,7 @@ describe('updateInbox', () => {
       input: {
         id: inboxGid(id),
         name: 'Renamed',
-        webhookUrl: 'https://example.com/new-hook',
+        webhookUrl: 'https://hooks.example.invalid/new-hook',
         hmacMandatory: true,
         additionalAttributes: { agent_reply_time_window: 24 },
         senderNameType: 'PROFESSIONAL',
@@ -163,7 +163,7 @@ describe('updateInbox', () => {
     const inbox = success(reply.data?.updateInbox);
     expect(inbox).toMatchObject({
       name: 'Renamed',
-      webhookUrl: 'https://example.com/new-hook',
+      webhookUrl: 'https://hooks.example.invalid/new-hook',
       hmacMandatory: true,
       additionalAttributes: { agent_reply_time_window: 24 },
       senderNameType: 'PROFESSIONAL',
@@ -181,7 +181,7 @@ describe('updateInbox', () => {
     expect(rest.status).toBe(200);
     expect(rest.body).toMatchObject({
       name: 'Renamed',
-      webhook_url: 'https://example.com/new-hook',
+      webhook_url: 'https://hooks.example.invalid/new-hook',
       hmac_mandatory: true,
       additional_attributes: { agent_reply_time_window: 24 },
       sender_name_type: 'professional',
@@ -194,7 +194,7 @@ describe('updateInbox', () => {
   it('emits inbox.updated with the changed inbox columns in Chatwoot\'s shape', async () => {
     const { id, name } = await createInbox(server);
     const reply = await graphql(server, server.adminToken, UpdateInboxDocument, {
-      input: { id: inboxGid(id), name: 'Events', webhookUrl: 'https://example.com/only-channel' },
+      input: { id: inboxGid(id), name: 'Events', webhookUrl: 'https://hooks.example.invalid/only-channel' },
     });
     success(reply.data?.updateInbox);
     const event = await db().event.findFirstOrThrow({ where: { name: 'inbox.updated' }, orderBy: { id: 'desc' } });

@@ -151,11 +151,11 @@ describe('inboxes (CONFORMANCE §D)', () => {
   it('D-18 admin creates an API inbox', async () => {
     const reply = await adminApi(server).post(path('/inboxes'), {
       name: 'API Inbox',
-      channel: { type: 'api', webhook_url: 'http://test.com' },
+      channel: { type: 'api', webhook_url: 'http://hooks.example.invalid' },
     });
     expect(reply.status).toBe(200);
     expect(reply.body.name).toBe('API Inbox');
-    expect(reply.body.webhook_url).toBe('http://test.com');
+    expect(reply.body.webhook_url).toBe('http://hooks.example.invalid');
     expect(reply.body.inbox_identifier).toEqual(expect.any(String));
     expect(reply.body.hmac_token).toEqual(expect.any(String));
   });

@@ -82,16 +82,16 @@ describe('creating a message over REST', () => {
     expect(await send('before any webhook')).toEqual([]);
 
     const created = await adminApi(server).post(accountPath(server, '/webhooks'), {
-      url: 'https://hooks.example.com/hot-path/1',
+      url: 'https://hooks.example.invalid/hot-path/1',
       subscriptions: ['message_created'],
     });
     expect(created.status).toBe(200);
     const id = created.body.payload.webhook.id;
-    expect(await send('after it was added')).toEqual([{ destination: 'account_webhook', url: 'https://hooks.example.com/hot-path/1' }]);
+    expect(await send('after it was added')).toEqual([{ destination: 'account_webhook', url: 'https://hooks.example.invalid/hot-path/1' }]);
 
-    const moved = await adminApi(server).patch(accountPath(server, `/webhooks/${id}`), { url: 'https://hooks.example.com/hot-path/2' });
+    const moved = await adminApi(server).patch(accountPath(server, `/webhooks/${id}`), { url: 'https://hooks.example.invalid/hot-path/2' });
     expect(moved.status).toBe(200);
-    expect(await send('after it moved')).toEqual([{ destination: 'account_webhook', url: 'https://hooks.example.com/hot-path/2' }]);
+    expect(await send('after it moved')).toEqual([{ destination: 'account_webhook', url: 'https://hooks.example.invalid/hot-path/2' }]);
 
     expect((await adminApi(server).delete(accountPath(server, `/webhooks/${id}`))).status).toBe(200);
     expect(await send('after it was removed')).toEqual([]);
@@ -106,10 +106,10 @@ describe('creating a message over REST', () => {
     };
     expect(await send()).toEqual([]);
     const updated = await adminApi(server).patch(accountPath(server, `/inboxes/${inbox.id}`), {
-      channel: { webhook_url: 'https://hooks.example.com/hot-path/inbox' },
+      channel: { webhook_url: 'https://hooks.example.invalid/hot-path/inbox' },
     });
     expect(updated.status).toBe(200);
-    expect(await send()).toEqual([{ destination: 'api_inbox_webhook', url: 'https://hooks.example.com/hot-path/inbox' }]);
+    expect(await send()).toEqual([{ destination: 'api_inbox_webhook', url: 'https://hooks.example.invalid/hot-path/inbox' }]);
   });
 
   it('marks the contact active when the contact sends', async () => {

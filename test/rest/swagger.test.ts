@@ -111,7 +111,7 @@ describe('seeding a tenant through REST', () => {
         greeting_message: 'Hello!',
         working_hours_enabled: true,
         timezone: 'Europe/Berlin',
-        channel: { type: 'api', webhook_url: 'https://example.com/snypto-hook', hmac_mandatory: false },
+        channel: { type: 'api', webhook_url: 'https://hooks.example.invalid/snypto-hook', hmac_mandatory: false },
       },
     });
     t.inbox = inbox.body;
@@ -127,7 +127,7 @@ describe('seeding a tenant through REST', () => {
         data: {
           accountId: server.accountId,
           name: 'Triage bot',
-          outgoingUrl: 'https://example.com/bot',
+          outgoingUrl: 'https://hooks.example.invalid/bot',
           description: 'Sorts',
           accessToken: { create: { token: `swagger-bot-${process.pid}-000000` } },
         },
@@ -193,7 +193,7 @@ describe('seeding a tenant through REST', () => {
       ).body.id,
     ];
     const webhook = await documented('POST', path('/webhooks'), {
-      body: { url: 'https://example.com/account-hook', subscriptions: ['message_created', 'conversation_created'] },
+      body: { url: 'https://hooks.example.invalid/account-hook', subscriptions: ['message_created', 'conversation_created'] },
     });
     // Swagger says the bare `webhook`; it has no required keys, so Chatwoot's {"payload":{"webhook":…}}
     // (spec/API.md §3.7) passes the operation check as it is: the webhook inside is checked too.
@@ -511,7 +511,7 @@ describe('Platform API', () => {
     await documented('DELETE', `${accountPath}/account_users`, as({ body: { user_id: user.body.id } }));
 
     const bot = await documented('POST', `${PLATFORM}/agent_bots`, as({
-      body: { name: 'Platform bot', description: 'Answers FAQs', outgoing_url: 'https://example.com/platform-bot' },
+      body: { name: 'Platform bot', description: 'Answers FAQs', outgoing_url: 'https://hooks.example.invalid/platform-bot' },
     }));
     const botPath = `${PLATFORM}/agent_bots/${bot.body.id}`;
     await documented('GET', `${PLATFORM}/agent_bots`, as());

@@ -16,7 +16,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const url = () => `https://hooks.example.com/${process.pid}/${++n}`;
+const url = () => `https://hooks.example.invalid/${process.pid}/${++n}`;
 const NOT_AUTHORIZED = { error: 'You are not authorized to do this action' };
 const NOT_FOUND = { error: 'Resource could not be found' };
 const DEFAULTS = [
