@@ -63,7 +63,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   const database = await openDatabase(config);
   const db = database.prisma;
-  const bootstrapResult = await bootstrap(db, config);
+  const bootstrapResult = await bootstrap(db, config).finally(() => database.startupDone());
 
   const outbox = new Outbox(database, {
     onListenerError: (error, listener) => http.log.error({ err: error, listener }, 'event listener failed'),

@@ -5,6 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type {
@@ -56,7 +57,33 @@ export interface Database {
    * prepared statements and none of Prisma's machinery: the hot path.
    */
   rawTransaction<T>(work: (sql: RawSql) => Promise<T>): Promise<T>;
+  /**
+   * Ends the start-up: on PostgreSQL, openDatabase takes an advisory lock
+   * before migrating and holds it until this is called (after the first-start
+   * bootstrap), so instances starting together migrate and bootstrap one
+   * after the other, each exactly once.
+   */
+  startupDone(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The advisory lock key of Snypto's start-up (migrations and bootstrap): any constant bigint. */
+const STARTUP_LOCK = 7_315_902_441;
+
+/**
+ * Takes the start-up lock on a connection of its own and returns what
+ * releases it (closing the connection releases it too, should the process die).
+ */
+async function takeStartupLock(connectionString: string): Promise<() => Promise<void>> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  await client.query('SELECT pg_advisory_lock($1)', [STARTUP_LOCK]);
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    await client.query('SELECT pg_advisory_unlock($1)', [STARTUP_LOCK]).finally(() => client.end());
+  };
 }
 
 export interface TransactionOptions {
@@ -255,21 +282,31 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
         { connectionString: config.databaseUrl, max: 10 },
         { statementNameGenerator: preparedStatementName as (query: SqlQuery) => string },
       );
-    const appliedMigrations = await applyMigrations(adapter());
-    const statements = observers();
-    const factory = observeFactory(adapter(), statements);
-    const prisma = createClient(factory);
-    const driver = connectedAdapter(prisma, factory);
-    return {
-      prisma,
-      kind: 'postgresql',
-      appliedMigrations,
-      onStatement: statements.onStatement,
-      writeEpoch: statements.writeEpoch,
-      transaction: transactionRunner(prisma),
-      rawTransaction: async (work) => inDriverTransaction(await driver(), work),
-      close: () => prisma.$disconnect(),
-    };
+    const releaseStartup = await takeStartupLock(config.databaseUrl);
+    try {
+      const appliedMigrations = await applyMigrations(adapter());
+      const statements = observers();
+      const factory = observeFactory(adapter(), statements);
+      const prisma = createClient(factory);
+      const driver = connectedAdapter(prisma, factory);
+      return {
+        prisma,
+        kind: 'postgresql',
+        appliedMigrations,
+        onStatement: statements.onStatement,
+        writeEpoch: statements.writeEpoch,
+        transaction: transactionRunner(prisma),
+        rawTransaction: async (work) => inDriverTransaction(await driver(), work),
+        startupDone: releaseStartup,
+        close: async () => {
+          await releaseStartup();
+          await prisma.$disconnect();
+        },
+      };
+    } catch (error) {
+      await releaseStartup();
+      throw error;
+    }
   }
 
   await mkdir(config.dataDir, { recursive: true });
@@ -287,6 +324,8 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     writeEpoch: statements.writeEpoch,
     transaction: transactionRunner(prisma),
     rawTransaction: async (work) => inDriverTransaction(await driver(), work),
+    // One process owns an embedded database: there is nobody to wait for.
+    startupDone: async () => undefined,
     close: async () => {
       await prisma.$disconnect();
       await pglite.close();

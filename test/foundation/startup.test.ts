@@ -5,8 +5,10 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrationsDir } from '../../prisma/migrator.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { client } from '../support/http.ts';
 import { adminApi, seedConversation } from '../support/seed.ts';
@@ -67,13 +69,15 @@ describe('storage', () => {
   describe('PostgreSQL through DATABASE_URL', () => {
     const database = `snypto_test_${randomUUID().replace(/-/g, '')}`;
     const admin = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
+    beforeAll(async () => {
+      await admin.connect();
+    });
     afterAll(async () => {
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       await admin.end();
     });
 
     it('migrates a fresh database and serves the seed flow', async () => {
-      await admin.connect();
       await admin.query(`CREATE DATABASE ${database}`);
       const server = await startServer({ DATABASE_URL: `${POSTGRES}/${database}` });
       try {
@@ -89,6 +93,33 @@ describe('storage', () => {
         expect(health.status).toBe(200);
       } finally {
         await server.stop();
+      }
+    });
+
+    it('lets three instances started together on a fresh database migrate and bootstrap exactly once', async () => {
+      const fresh = `${database}_together`;
+      await admin.query(`CREATE DATABASE ${fresh}`);
+      const url = `${POSTGRES}/${fresh}`;
+      const servers = await Promise.all([1, 2, 3].map(() => startServer({ DATABASE_URL: url })));
+      try {
+        const applied = servers.map((server) => server.app.database.appliedMigrations.length);
+        const migrations = (await readdir(migrationsDir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).length;
+        expect([...applied].sort()).toEqual([0, 0, migrations]);
+        const check = new pg.Client({ connectionString: url });
+        await check.connect();
+        try {
+          const count = async (table: string) => Number((await check.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+          expect(await count('_prisma_migrations')).toBe(migrations);
+          expect(await count('accounts')).toBe(1);
+          expect(await count('users')).toBe(1);
+          expect(await count('platform_apps')).toBe(1);
+        } finally {
+          await check.end();
+        }
+        for (const server of servers) expect((await client(server.url, null).get('/health')).status).toBe(200);
+      } finally {
+        await Promise.all(servers.map((server) => server.stop()));
+        await admin.query(`DROP DATABASE IF EXISTS ${fresh} WITH (FORCE)`);
       }
     });
   });
