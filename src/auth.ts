@@ -9,6 +9,7 @@ import type { AccountActor } from './domain/actor.ts';
 import { EpochCache } from './epoch-cache.ts';
 import { DomainError, NotFoundError } from './errors.ts';
 import { findContactSession } from './domain/client/session.ts';
+import { fitsIntegerColumn, isStorable } from './domain/validation.ts';
 
 export type Principal =
   | { kind: 'user'; userId: number }
@@ -147,7 +148,7 @@ export class Authenticator {
    */
   async userForPubsubToken(pubsubToken: string, userId: number): Promise<Principal> {
     const user =
-      pubsubToken !== '' && !pubsubToken.includes('\u0000') && Number.isSafeInteger(userId) && userId > 0 && userId <= 2147483647
+      pubsubToken !== '' && isStorable(pubsubToken) && fitsIntegerColumn(userId) && userId > 0
         ? await this.db.user.findFirst({ where: { pubsubToken, id: userId }, select: { id: true } })
         : null;
     if (!user) throw fail('invalid_token');

@@ -12,6 +12,7 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import type { Authenticator, Principal } from '../auth.ts';
 import type { Context } from '../context.ts';
 import { DomainError } from '../errors.ts';
+import { fitsIntegerColumn } from '../domain/validation.ts';
 import type { CableBroadcast } from './broadcasts.ts';
 
 /** The operation every RoomChannel subscription runs. */
@@ -36,7 +37,7 @@ export interface RoomCaller {
 
 const positiveInteger = (value: unknown): number | undefined => {
   const number = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : NaN;
-  return Number.isSafeInteger(number) && number > 0 && number <= 2_147_483_647 ? number : undefined;
+  return fitsIntegerColumn(number) && number > 0 ? number : undefined;
 };
 
 /**

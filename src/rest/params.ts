@@ -69,6 +69,13 @@ export function hash(value: unknown): Params | undefined {
   return undefined;
 }
 
+/**
+ * An object parameter as a service takes it: absent (null) is undefined, a
+ * hash or a JSON string of one is the object, anything else is passed on
+ * for the service's validation to refuse.
+ */
+export const objectParam = (value: unknown): unknown => (value == null ? undefined : (hash(value) ?? value));
+
 /** A list of strings from an array or a single value (`labels[]=a` or `labels=a`); undefined when absent or blank. */
 export function stringList(value: unknown): string[] | undefined {
   if (value === undefined || value === null || value === '') return undefined;

@@ -6,6 +6,7 @@ import type { ContactPrincipal } from '../../auth.ts';
 import type { PrismaClient } from '../../db.ts';
 import type { Contact, Conversation } from '../../generated/prisma/client.ts';
 import { messageViewInclude, type MessageView } from '../messages/presenter.ts';
+import { CONTACT_VISIBLE_MESSAGES } from './session.ts';
 
 export type PublicConversationView = Conversation & { contact: Contact; messages: MessageView[] };
 
@@ -21,7 +22,7 @@ export async function loadPublicConversations(
     include: {
       contact: true,
       messages: {
-        where: { private: false, messageType: { not: 'activity' } },
+        where: CONTACT_VISIBLE_MESSAGES,
         orderBy: { id: 'asc' },
         include: messageViewInclude(session.accountId),
       },

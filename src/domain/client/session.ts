@@ -7,6 +7,9 @@
  */
 import type { ContactCredentials, ContactPrincipal } from '../../auth.ts';
 import type { PrismaClient, Tx } from '../../db.ts';
+import { NotFoundError } from '../../errors.ts';
+import type { Conversation } from '../../generated/prisma/client.ts';
+import { fitsIntegerColumn, isStorable } from '../validation.ts';
 
 /** A session found, with whether its inbox requires a verified identity. */
 export interface FoundSession {
@@ -20,7 +23,7 @@ export async function findContactSession(db: PrismaClient | Tx, credentials: Con
     'pubsubToken' in credentials
       ? { pubsubToken: credentials.pubsubToken }
       : { sourceId: credentials.sourceId, inbox: { channel: { identifier: credentials.inboxIdentifier } } };
-  if (Object.values(credentials).some((value) => typeof value !== 'string' || value === '' || value.includes('\u0000')))
+  if (Object.values(credentials).some((value) => typeof value !== 'string' || value === '' || !isStorable(value)))
     return null;
   const row = await db.contactInbox.findFirst({
     where,
@@ -62,3 +65,21 @@ export interface ConversationOwnership {
 export const sessionReaches = (session: ContactPrincipal, conversation: ConversationOwnership): boolean =>
   conversation.accountId === session.accountId &&
   (session.hmacVerified ? conversation.contactId === session.contactId : conversation.contactInboxId === session.contactInboxId);
+
+/** sessionReaches as a query condition on conversations. */
+export const reachedConversationsWhere = (session: ContactPrincipal) =>
+  session.hmacVerified
+    ? { accountId: session.accountId, contactId: session.contactId }
+    : { accountId: session.accountId, contactInboxId: session.contactInboxId };
+
+/** The conversation with this display id when the session reaches it; NotFound otherwise. */
+export async function reachedConversation(db: PrismaClient | Tx, session: ContactPrincipal, displayId: number): Promise<Conversation> {
+  const conversation = fitsIntegerColumn(displayId)
+    ? await db.conversation.findUnique({ where: { accountId_displayId: { accountId: session.accountId, displayId } } })
+    : null;
+  if (!conversation || !sessionReaches(session, conversation)) throw new NotFoundError('Conversation');
+  return conversation;
+}
+
+/** The messages of a conversation a contact may see: neither private notes nor activity (the Client API leaves both out). */
+export const CONTACT_VISIBLE_MESSAGES = { private: false, messageType: { not: 'activity' } } as const;

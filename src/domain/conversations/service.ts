@@ -16,8 +16,8 @@ import type { Conversation } from '../../generated/prisma/client.ts';
 import { loadAccessibleInbox, performerOf, type AccountActor } from '../actor.ts';
 import type { ContactService } from '../contacts/service.ts';
 import { createMessageInput, type MessageService } from '../messages/service.ts';
-import { fitsIntegerColumn, jsonObject, LIMITS, parseInput, type RawInput } from '../validation.ts';
-import { sessionReaches } from '../client/session.ts';
+import { jsonObject, LIMITS, parseInput, type RawInput } from '../validation.ts';
+import { reachedConversation, reachedConversationsWhere } from '../client/session.ts';
 import { emitConversationChanges } from './changes.ts';
 import { parseWireTime } from '../wire-time.ts';
 import { loadAccessibleConversation, lockConversation } from './access.ts';
@@ -230,7 +230,7 @@ export class ConversationService {
   async setTypingByContact(contact: ContactPrincipal, displayId: number, raw: RawInput<SetTypingInput>) {
     const input = setTypingInput.safeParse(raw);
     return this.outbox.transaction(async (tx, emit) => {
-      const conversation = await this.contactConversation(tx, contact, displayId);
+      const conversation = await reachedConversation(tx, contact, displayId);
       if (input.success) await setTyping(emit, { type: 'Contact', id: contact.contactId }, conversation, input.data);
       return conversation;
     });
@@ -245,7 +245,7 @@ export class ConversationService {
   /** The contact has read their conversation; their messages from agents become read. */
   markSeenByContact(contact: ContactPrincipal, displayId: number): Promise<Conversation> {
     return this.outbox.transaction(async (tx, emit) =>
-      markSeenByContact(tx, emit, contact, await this.contactConversation(tx, contact, displayId)),
+      markSeenByContact(tx, emit, contact, await reachedConversation(tx, contact, displayId)),
     );
   }
 
@@ -276,7 +276,7 @@ export class ConversationService {
   resolveByContact(contact: ContactPrincipal, displayId: number): Promise<Conversation> {
     return this.outbox.transaction(async (tx, emit) => {
       await lockConversation(tx, contact.accountId, displayId);
-      const conversation = await this.contactConversation(tx, contact, displayId);
+      const conversation = await reachedConversation(tx, contact, displayId);
       if (conversation.status === 'resolved') return conversation;
       const after = await tx.conversation.update({
         where: { id: conversation.id },
@@ -290,9 +290,7 @@ export class ConversationService {
   /** The ids of the conversations the contact's session reaches (client/session.ts), oldest first. */
   async idsReachedBy(contact: ContactPrincipal): Promise<number[]> {
     const rows = await this.db.conversation.findMany({
-      where: contact.hmacVerified
-        ? { accountId: contact.accountId, contactId: contact.contactId }
-        : { accountId: contact.accountId, contactInboxId: contact.contactInboxId },
+      where: reachedConversationsWhere(contact),
       orderBy: { id: 'asc' },
       select: { id: true },
     });
@@ -301,16 +299,7 @@ export class ConversationService {
 
   /** The id of a conversation the contact's session reaches, or NotFound. */
   async idReachedBy(contact: ContactPrincipal, displayId: number): Promise<number> {
-    return (await this.contactConversation(this.db, contact, displayId)).id;
-  }
-
-  /** A conversation the contact's session reaches (client/session.ts), or NotFound. */
-  private async contactConversation(db: Tx | PrismaClient, contact: ContactPrincipal, displayId: number): Promise<Conversation> {
-    const conversation = fitsIntegerColumn(displayId)
-      ? await db.conversation.findUnique({ where: { accountId_displayId: { accountId: contact.accountId, displayId } } })
-      : null;
-    if (!conversation || !sessionReaches(contact, conversation)) throw new NotFoundError('Conversation');
-    return conversation;
+    return (await reachedConversation(this.db, contact, displayId)).id;
   }
 
   private async view(accountId: number, id: number) {

@@ -5,7 +5,7 @@
  * (`{"status": ["sent", "read"], "updated_at": [...]}`, spec/EVENTS.md §2.5).
  */
 import type { Tx } from '../../db.ts';
-import type { Performer } from '../../events/catalogue.ts';
+import type { EventDataMap, Performer } from '../../events/catalogue.ts';
 import type { Emit } from '../../events/outbox.ts';
 import type { Message, Prisma } from '../../generated/prisma/client.ts';
 import { isoTime } from '../wire-time.ts';
@@ -22,13 +22,17 @@ export type MessageChange = Partial<Pick<Message, 'status' | 'content' | 'conten
   contentAttributes?: Record<string, unknown>;
 };
 
-/** Writes what differs in `next` and emits `message.updated`; does nothing when nothing differs. */
+/**
+ * Writes what differs in `next` and emits `message.updated` (with `facts`
+ * added to its data); does nothing when nothing differs.
+ */
 export async function saveMessageChanges(
   tx: Tx,
   emit: Emit,
   performer: Performer | undefined,
   message: Message,
   next: MessageChange,
+  facts: Pick<EventDataMap['message.updated'], 'deliveryOutcome'> = {},
 ) {
   const previousChanges: Record<string, [unknown, unknown]> = {};
   const data: Record<string, unknown> = {};
@@ -52,6 +56,7 @@ export async function saveMessageChanges(
       messageType: message.messageType,
       private: message.private,
       previousChanges,
+      ...facts,
     },
     performer,
   );

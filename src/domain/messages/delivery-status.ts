@@ -14,9 +14,8 @@
  */
 import type { PrismaClient } from '../../db.ts';
 import type { MessageTypeName } from '../../events/catalogue.ts';
-import type { Emit, Outbox } from '../../events/outbox.ts';
+import type { Outbox } from '../../events/outbox.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
-import type { RawSql } from '../../raw-sql.ts';
 import { isoTime } from '../wire-time.ts';
 import { saveMessageChanges } from './changes.ts';
 
@@ -56,15 +55,17 @@ export class MessageDeliveryStatus {
     const current = await this.db.message.findFirst({ where: { id: messageId, inboxId }, select: { status: true, contentAttributes: true } });
     const shown = (current?.contentAttributes ?? {}) as Record<string, unknown>;
     if (!current || (current.status === 'failed' && shown.external_error === externalError)) return;
-    await this.outbox.transaction(async (tx, emit, sql) => {
+    await this.outbox.transaction(async (tx, emit) => {
       const message = await tx.message.findFirst({ where: { id: messageId, inboxId } });
       if (!message) return;
       const attributes = (message.contentAttributes ?? {}) as Record<string, unknown>;
-      await this.quietly(sql, emit, (tracked) =>
-        saveMessageChanges(tx, tracked, undefined, message, {
-          status: 'failed',
-          contentAttributes: { ...attributes, external_error: externalError },
-        }),
+      await saveMessageChanges(
+        tx,
+        emit,
+        undefined,
+        message,
+        { status: 'failed', contentAttributes: { ...attributes, external_error: externalError } },
+        { deliveryOutcome: true },
       );
     });
   }
@@ -134,22 +135,5 @@ export class MessageDeliveryStatus {
         AND e.name IN ('message.created', 'message.updated') AND (e.data->>'messageId')::int = ${messageId}
       LIMIT 1`;
     return rows.length > 0;
-  }
-
-  /**
-   * Runs `change` and, when it emitted its event, removes the delivery the
-   * planner made of that event to the API inbox. `currval` is the id of the
-   * events row this transaction's session has just written.
-   */
-  private async quietly(sql: RawSql, emit: Emit, change: (emit: Emit) => Promise<void>): Promise<void> {
-    let emitted = false;
-    await change(async (...args) => {
-      await emit(...args);
-      emitted = true;
-    });
-    if (!emitted) return;
-    await sql.execute(Prisma.sql`
-      DELETE FROM webhook_deliveries
-      WHERE event_id = currval(pg_get_serial_sequence('events', 'id')) AND destination = 'api_inbox_webhook'`);
   }
 }

@@ -13,7 +13,7 @@ import { performerOf, type AccountActor } from '../actor.ts';
 import { withAttachments } from '../attachments/insert.ts';
 import { prepareAttachments, type UploadedFile } from '../attachments/uploads.ts';
 import { loadAccessibleConversation } from '../conversations/access.ts';
-import { sessionReaches } from '../client/session.ts';
+import { CONTACT_VISIBLE_MESSAGES, reachedConversation } from '../client/session.ts';
 import { fitsIntegerColumn, parseInput, type RawInput } from '../validation.ts';
 import { parseWireTime } from '../wire-time.ts';
 import { saveMessageChanges } from './changes.ts';
@@ -292,9 +292,9 @@ export class MessageService {
    * message id `before`, ascending; never private notes or activity.
    */
   async listForContact(contact: ContactPrincipal, displayId: number, before?: number): Promise<MessageView[]> {
-    const conversation = await this.contactConversation(this.db, contact, displayId);
+    const conversation = await reachedConversation(this.db, contact, displayId);
     const rows = await this.db.message.findMany({
-      where: { ...contactVisibleMessages(conversation.id), ...(before !== undefined ? { id: { lt: before } } : {}) },
+      where: { conversationId: conversation.id, ...CONTACT_VISIBLE_MESSAGES, ...(before !== undefined ? { id: { lt: before } } : {}) },
       orderBy: { id: 'desc' },
       take: 20,
       include: messageViewInclude(contact.accountId),
@@ -309,9 +309,9 @@ export class MessageService {
   async submitValues(contact: ContactPrincipal, displayId: number, messageId: number, raw: RawInput<SubmittedValuesInput>) {
     const input = parseInput(submittedValuesInput, raw);
     return this.outbox.transaction(async (tx, emit) => {
-      const conversation = await this.contactConversation(tx, contact, displayId);
+      const conversation = await reachedConversation(tx, contact, displayId);
       const message = fitsIntegerColumn(messageId)
-        ? await tx.message.findFirst({ where: { id: messageId, ...contactVisibleMessages(conversation.id) } })
+        ? await tx.message.findFirst({ where: { id: messageId, conversationId: conversation.id, ...CONTACT_VISIBLE_MESSAGES } })
         : null;
       if (!message) throw new NotFoundError('Message');
       await tx.$queryRaw`SELECT id FROM messages WHERE id = ${message.id} FOR UPDATE`;
@@ -322,18 +322,6 @@ export class MessageService {
     });
   }
 
-  /** A conversation the contact's session reaches (client/session.ts), or NotFound. */
-  private async contactConversation(db: Tx | PrismaClient, contact: ContactPrincipal, displayId: number) {
-    const conversation = fitsIntegerColumn(displayId)
-      ? await db.conversation.findUnique({
-          where: { accountId_displayId: { accountId: contact.accountId, displayId } },
-          select: { id: true, accountId: true, contactId: true, contactInboxId: true },
-        })
-      : null;
-    if (!conversation || !sessionReaches(contact, conversation)) throw new NotFoundError('Conversation');
-    return conversation;
-  }
-
   private async findInConversation(tx: Tx, conversationId: number, messageId: number): Promise<Message> {
     const message = Number.isSafeInteger(messageId)
       ? await tx.message.findFirst({ where: { id: messageId, conversationId } })
@@ -342,10 +330,6 @@ export class MessageService {
     return message;
   }
 }
-
-/** The messages of a conversation a contact may see: neither private notes nor activity. */
-const contactVisibleMessages = (conversationId: number) =>
-  ({ conversationId, private: false, messageType: { not: 'activity' } }) as const;
 
 const isStatus = (value: unknown): value is MessageStatusName =>
   typeof value === 'string' && (MESSAGE_STATUSES as readonly string[]).includes(value);

@@ -12,6 +12,7 @@ import { CONVERSATION_SORTS, visibleConversationsWhere } from '../../domain/conv
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { builder } from '../builder.ts';
 import { actorInAccount, optionalDatabaseIdOf } from '../ids.ts';
+import { reachedConversationsWhere } from '../../domain/client/session.ts';
 
 const upper = <V extends string>(values: readonly V[]) =>
   Object.fromEntries(values.map((value) => [value.toUpperCase(), { value }])) as Record<Uppercase<V>, { value: V }>;
@@ -136,15 +137,10 @@ async function scopedWhere(
   accountId: number,
   where: Prisma.ConversationWhereInput,
 ): Promise<Prisma.ConversationWhereInput> {
-  // A contact: the conversations their session reaches (client/session.ts sessionReaches).
+  // A contact: the conversations their session reaches.
   const viewer = context.principal;
   if (viewer?.kind === 'contact')
-    return {
-      AND: [
-        where,
-        viewer.hmacVerified ? { accountId: viewer.accountId, contactId: viewer.contactId } : { contactInboxId: viewer.contactInboxId },
-      ],
-    };
+    return { AND: [where, reachedConversationsWhere(viewer)] };
   const actor: AccountActor = await actorInAccount(context, accountId);
   return { AND: [where, visibleConversationsWhere(actor)] };
 }

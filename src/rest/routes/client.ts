@@ -12,7 +12,7 @@ import {
   presentPublicMessage,
   presentUpdatedContact,
 } from '../../domain/client/presenter.ts';
-import { hash, idParam, integer, text, type Params } from '../params.ts';
+import { idParam, integer, objectParam, text, type Params } from '../params.ts';
 import { CLIENT_INBOX, UPDATE, type Route } from '../route.ts';
 
 const CONTACTS = `${CLIENT_INBOX}/contacts`;
@@ -30,7 +30,7 @@ const contactAttributes = (params: Params) => ({
   email: text(params.email),
   phoneNumber: text(params.phone_number),
   avatarUrl: text(params.avatar_url),
-  customAttributes: params.custom_attributes == null ? undefined : (hash(params.custom_attributes) ?? params.custom_attributes),
+  customAttributes: objectParam(params.custom_attributes),
 });
 
 const inboxIdentifier = (params: Params) => String(params.inbox_identifier);
@@ -101,8 +101,7 @@ export const clientRoutes: Route[] = [
     path: CONVERSATIONS,
     wrap: 'conversation',
     handle: async ({ params, session, services }) => {
-      const customAttributes = params.custom_attributes == null ? undefined : (hash(params.custom_attributes) ?? params.custom_attributes);
-      const conversation = await services.conversations.start(session, { customAttributes });
+      const conversation = await services.conversations.start(session, { customAttributes: objectParam(params.custom_attributes) });
       const [view] = await services.clientSessions.conversationViews(session, [conversation.id]);
       return { body: presentPublicConversation(view!) };
     },

@@ -10,7 +10,7 @@ import {
   presentToggleStatus,
 } from '../../domain/conversations/presenter.ts';
 import { presentFoundCounts, presentSearchedConversation } from '../../domain/filters/presenter.ts';
-import { boolean, hash, idParam, integer, optionalId, stringList, text, type Params } from '../params.ts';
+import { boolean, hash, idParam, integer, objectParam, optionalId, stringList, text, type Params } from '../params.ts';
 import { ACCOUNT, UPDATE, type AccountRoute, type AccountRouteRequest, type Route } from '../route.ts';
 import { messageAttributes } from './messages.ts';
 
@@ -188,7 +188,7 @@ export const conversationRoutes: Route[] = [
     'custom_attributes',
     async ({ actor, params, services }) => {
       const saved = await services.conversations.setCustomAttributes(actor, displayId(params), {
-        customAttributes: params.custom_attributes == null ? undefined : (hash(params.custom_attributes) ?? params.custom_attributes),
+        customAttributes: objectParam(params.custom_attributes),
       });
       return { body: { custom_attributes: saved.customAttributes } };
     },

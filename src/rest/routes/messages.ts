@@ -6,7 +6,7 @@ import { presentListedAttachment } from '../../domain/attachments/presenter.ts';
 import { presentContactPush, presentUserPush } from '../../domain/senders/presenter.ts';
 import { presentMessage, senderPush } from '../../domain/messages/presenter.ts';
 import { uploadedFiles } from '../multipart.ts';
-import { boolean, hash, idParam, integer, text, type Params } from '../params.ts';
+import { boolean, idParam, integer, objectParam, text, type Params } from '../params.ts';
 import { ForbiddenError } from '../../errors.ts';
 import { STATUS_UPDATE_API_ONLY } from '../../domain/messages/service.ts';
 import { ACCOUNT, UPDATE, type Route } from '../route.ts';
@@ -19,7 +19,7 @@ export const messageAttributes = (params: Params) => ({
   messageType: text(params.message_type),
   private: boolean(params.private),
   contentType: text(params.content_type),
-  contentAttributes: params.content_attributes == null ? undefined : (hash(params.content_attributes) ?? params.content_attributes),
+  contentAttributes: objectParam(params.content_attributes),
   echoId: text(params.echo_id),
   sourceId: text(params.source_id),
   externalCreatedAt: params.external_created_at,
