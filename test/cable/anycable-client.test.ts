@@ -7,8 +7,8 @@ import { createCable } from '@anycable/web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Inbox, type Broadcast } from '../support/cable.ts';
-import { request } from '../support/http.ts';
-import { accountPath, adminApi, createInbox } from '../support/seed.ts';
+import { clientInbox, openSession, startConversation } from '../support/client-api.ts';
+import { accountPath, adminApi } from '../support/seed.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 
 let server: TestServer;
@@ -34,17 +34,15 @@ const anycable = () => {
 
 describe('@anycable/web', () => {
   it('subscribes a contact to RoomChannel and receives the agent\'s reply', async () => {
-    const inbox = await createInbox(server);
-    const base = `/public/api/v1/inboxes/${inbox.inbox_identifier}`;
-    const contact = await request(server.url, 'POST', `${base}/contacts`, { body: {} });
-    const conversation = await request(server.url, 'POST', `${base}/contacts/${contact.body.source_id}/conversations`, { body: {} });
+    const session = await openSession(server, await clientInbox(server));
+    const conversationId = await startConversation(server, session);
 
-    const channel = anycable().subscribeTo('RoomChannel', { pubsub_token: contact.body.pubsub_token });
+    const channel = anycable().subscribeTo('RoomChannel', { pubsub_token: session.pubsub_token });
     const received = new Inbox<Broadcast>();
     channel.on('message', (message) => received.push(message as Broadcast));
     await channel.ensureSubscribed();
 
-    const reply = await adminApi(server).post(accountPath(server, `/conversations/${conversation.body.id}/messages`), {
+    const reply = await adminApi(server).post(accountPath(server, `/conversations/${conversationId}/messages`), {
       content: 'Hello from AnyCable',
     });
     const { data } = await received.next((b) => b.event === 'message.created' && b.data.id === reply.body.id);

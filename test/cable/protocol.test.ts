@@ -10,8 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SUBSCRIPTIONS_PER_CONNECTION } from '../../src/cable/connection.ts';
 import { rawCable } from '../support/cable.ts';
-import { request } from '../support/http.ts';
-import { accountPath, adminApi, createInbox } from '../support/seed.ts';
+import { clientInbox, openSession, startConversation } from '../support/client-api.ts';
+import { accountPath, adminApi } from '../support/seed.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 
 let server: TestServer;
@@ -24,11 +24,8 @@ afterAll(async () => {
 });
 
 async function contactSession(target: TestServer) {
-  const inbox = await createInbox(target);
-  const base = `/public/api/v1/inboxes/${inbox.inbox_identifier}`;
-  const contact = await request(target.url, 'POST', `${base}/contacts`, { body: {} });
-  const conversation = await request(target.url, 'POST', `${base}/contacts/${contact.body.source_id}/conversations`, { body: {} });
-  return { pubsubToken: contact.body.pubsub_token as string, conversationId: conversation.body.id as number };
+  const session = await openSession(target, await clientInbox(target));
+  return { pubsubToken: session.pubsub_token, conversationId: await startConversation(target, session) };
 }
 
 const identifierFor = (token: string, extra = '') => `{"channel": "RoomChannel",  "pubsub_token": "${token}"${extra}}`;

@@ -5,9 +5,9 @@
  * receives which event.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHmac } from 'node:crypto';
 import { request } from '../support/http.ts';
-import { accountPath, addInboxMember, adminApi, createAgent, createInbox } from '../support/seed.ts';
+import { clientInbox, hmac, openSession, sessionPaths, startConversation, type ClientInbox } from '../support/client-api.ts';
+import { accountPath, addInboxMember, adminApi, createAgent } from '../support/seed.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 import { seedForeignTenant } from '../support/tenant.ts';
 import { officialConsumer, subscribeRoom, type Broadcast } from '../support/cable.ts';
@@ -30,18 +30,14 @@ const consumer = () => {
 };
 
 /** A contact's Client API session in `inbox`, with an open conversation. */
-async function contactSession(inboxIdentifier: string, body: Record<string, unknown> = {}) {
-  const base = `/public/api/v1/inboxes/${inboxIdentifier}`;
-  const contact = await request(server.url, 'POST', `${base}/contacts`, { body });
-  expect(contact.status).toBe(200);
-  const conversation = await request(server.url, 'POST', `${base}/contacts/${contact.body.source_id}/conversations`, { body: {} });
-  expect(conversation.status).toBe(200);
+async function contactSession(inbox: ClientInbox, body: Record<string, unknown> = {}) {
+  const session = await openSession(server, inbox, body);
   return {
-    contactId: contact.body.id as number,
-    sourceId: contact.body.source_id as string,
-    pubsubToken: contact.body.pubsub_token as string,
-    conversationId: conversation.body.id as number,
-    base: `${base}/contacts/${contact.body.source_id}`,
+    contactId: session.id,
+    sourceId: session.source_id,
+    pubsubToken: session.pubsub_token,
+    conversationId: await startConversation(server, session),
+    base: sessionPaths(session).contact,
   };
 }
 
@@ -63,8 +59,8 @@ async function reply(conversationId: number, body: Record<string, unknown>) {
 
 describe('RoomChannel subscriptions', () => {
   it('confirms a contact and an agent, and rejects unknown tokens, users and accounts', async () => {
-    const inbox = await createInbox(server);
-    const session = await contactSession(inbox.inbox_identifier);
+    const inbox = await clientInbox(server);
+    const session = await contactSession(inbox);
     const admin = await administrator();
     expect(await subscribeRoom(consumer(), { pubsub_token: session.pubsubToken }).outcome).toBe('connected');
     expect(await agentRoom(admin).outcome).toBe('connected');
@@ -83,8 +79,8 @@ describe('RoomChannel subscriptions', () => {
 
 describe('message events', () => {
   it('sends an agent reply to the contact and the agents in MessageEvent shape, private notes to agents only', async () => {
-    const inbox = await createInbox(server);
-    const session = await contactSession(inbox.inbox_identifier);
+    const inbox = await clientInbox(server);
+    const session = await contactSession(inbox);
     const member = await createAgent(server);
     await addInboxMember(server, inbox.id, member.id);
     const outsider = await createAgent(server);
@@ -126,8 +122,8 @@ describe('message events', () => {
   });
 
   it('gives the contact their echo_id back and tells agents of the contact\'s message', async () => {
-    const inbox = await createInbox(server);
-    const session = await contactSession(inbox.inbox_identifier);
+    const inbox = await clientInbox(server);
+    const session = await contactSession(inbox);
     const admin = await administrator();
     const contactRoom = subscribeRoom(consumer(), { pubsub_token: session.pubsubToken });
     const adminRoom = agentRoom(admin);
@@ -144,9 +140,9 @@ describe('message events', () => {
   });
 
   it('never sends one contact another contact\'s messages', async () => {
-    const inbox = await createInbox(server);
-    const mine = await contactSession(inbox.inbox_identifier);
-    const theirs = await contactSession(inbox.inbox_identifier);
+    const inbox = await clientInbox(server);
+    const mine = await contactSession(inbox);
+    const theirs = await contactSession(inbox);
     const myRoom = subscribeRoom(consumer(), { pubsub_token: mine.pubsubToken });
     const theirRoom = subscribeRoom(consumer(), { pubsub_token: theirs.pubsubToken });
     await Promise.all([myRoom.outcome, theirRoom.outcome]);
@@ -156,23 +152,17 @@ describe('message events', () => {
   });
 
   it('reaches every HMAC-verified session of the contact, not an unverified one', async () => {
-    const first = await createInbox(server);
-    const second = await createInbox(server);
-    const third = await createInbox(server);
-    const tokenOf = async (id: number) => (await adminApi(server).get(accountPath(server, `/inboxes/${id}`))).body.hmac_token as string;
-    const proof = async (inbox: { id: number }) => ({
-      identifier: 'user-77',
-      identifier_hash: createHmac('sha256', await tokenOf(inbox.id)).update('user-77').digest('hex'),
-    });
-    const verifiedA = await contactSession(first.inbox_identifier, await proof(first));
-    const verifiedB = await contactSession(second.inbox_identifier, await proof(second));
-    const unverified = await request(server.url, 'POST', `/public/api/v1/inboxes/${third.inbox_identifier}/contacts`, {
-      body: { identifier: 'user-77' },
-    });
-    expect(unverified.body.id).toBe(verifiedA.contactId);
+    const first = await clientInbox(server);
+    const second = await clientInbox(server);
+    const third = await clientInbox(server);
+    const proof = (inbox: ClientInbox) => ({ identifier: 'user-77', identifier_hash: hmac(inbox.hmacToken, 'user-77') });
+    const verifiedA = await contactSession(first, proof(first));
+    const verifiedB = await contactSession(second, proof(second));
+    const unverified = await openSession(server, third, { identifier: 'user-77' });
+    expect(unverified.id).toBe(verifiedA.contactId);
     expect(verifiedB.contactId).toBe(verifiedA.contactId);
     const roomB = subscribeRoom(consumer(), { pubsub_token: verifiedB.pubsubToken });
-    const roomUnverified = subscribeRoom(consumer(), { pubsub_token: unverified.body.pubsub_token });
+    const roomUnverified = subscribeRoom(consumer(), { pubsub_token: unverified.pubsub_token });
     await Promise.all([roomB.outcome, roomUnverified.outcome]);
     const message = await reply(verifiedA.conversationId, { content: 'Across inboxes' });
     await roomB.received.next(isEvent('message.created', (d) => d.id === message.id));
@@ -182,11 +172,11 @@ describe('message events', () => {
 
 describe('conversation, typing and contact events', () => {
   it('sends conversation.created and status changes to both sides, read receipts and contact events to agents only', async () => {
-    const inbox = await createInbox(server);
+    const inbox = await clientInbox(server);
     const admin = await administrator();
     const adminRoom = agentRoom(admin);
     await adminRoom.outcome;
-    const session = await contactSession(inbox.inbox_identifier);
+    const session = await contactSession(inbox);
     await adminRoom.received.next(isEvent('contact.created', (d) => d.id === session.contactId && d.type === 'contact'));
     const created = await adminRoom.received.next(isEvent('conversation.created', (d) => d.id === session.conversationId));
     expect(created.data).toMatchObject({ account_id: server.accountId, inbox_id: inbox.id, status: 'open' });
@@ -206,8 +196,8 @@ describe('conversation, typing and contact events', () => {
   });
 
   it('sends typing to everyone but the typer', async () => {
-    const inbox = await createInbox(server);
-    const session = await contactSession(inbox.inbox_identifier);
+    const inbox = await clientInbox(server);
+    const session = await contactSession(inbox);
     const admin = await administrator();
     const contactRoom = subscribeRoom(consumer(), { pubsub_token: session.pubsubToken });
     const adminRoom = agentRoom(admin);
@@ -238,8 +228,8 @@ describe('conversation, typing and contact events', () => {
 
 describe('presence', () => {
   it('answers a subscription and update_presence with presence.update; agents see contacts online', async () => {
-    const inbox = await createInbox(server);
-    const session = await contactSession(inbox.inbox_identifier);
+    const inbox = await clientInbox(server);
+    const session = await contactSession(inbox);
     const admin = await administrator();
     const contactRoom = subscribeRoom(consumer(), { pubsub_token: session.pubsubToken });
     expect(await contactRoom.outcome).toBe('connected');
@@ -266,8 +256,8 @@ describe('tokens of other tenants', () => {
       account_id: foreign.account.id,
     });
     expect(await foreignRoom.outcome).toBe('connected');
-    const inbox = await createInbox(server);
-    const session = await contactSession(inbox.inbox_identifier);
+    const inbox = await clientInbox(server);
+    const session = await contactSession(inbox);
     await reply(session.conversationId, { content: 'Not for other tenants' });
     await foreignRoom.received.nothing(300, (b) => b.event !== 'presence.update');
   });
