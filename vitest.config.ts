@@ -6,6 +6,8 @@ export default defineConfig({
   resolve: { alias: { graphql: createRequire(import.meta.url).resolve('graphql') } },
   test: {
     include: ['test/**/*.test.ts'],
+    // Probes PostgreSQL and Redis for the scale-out suite; says plainly when it cannot run.
+    globalSetup: ['test/scale/global-setup.ts'],
     pool: 'forks',
     // Each file starts its own server and database; two at a time suits 2 cores.
     maxWorkers: 2,

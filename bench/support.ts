@@ -61,6 +61,16 @@ export async function spawnServer(script: string, env: Record<string, string>): 
   throw new Error(`${script} did not start`);
 }
 
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux). */
+export async function processCpuMs(pid: number, part: 'all' | 'user' | 'system' = 'all'): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  const [user, system] = [Number(fields[11]), Number(fields[12])];
+  return ((part === 'user' ? user : part === 'system' ? system : user + system) * 1000) / ticksPerSecond;
+}
+
 /** A REST call with an access token; throws on any status but 2xx. */
 export async function rest(url: string, token: string, method: string, route: string, body?: unknown): Promise<any> {
   const response = await fetch(`${url}${route}`, {
@@ -71,6 +81,27 @@ export async function rest(url: string, token: string, method: string, route: st
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${text}`);
   return text ? JSON.parse(text) : undefined;
+}
+
+/**
+ * An API inbox and `count` conversations in the token owner's account, each
+ * with its own contact, created through REST ten at a time; returns the
+ * profile and each conversation's messages path.
+ */
+export async function seedConversations(url: string, token: string, count: number) {
+  const profile = await rest(url, token, 'GET', '/api/v1/profile');
+  const account = `/api/v1/accounts/${profile.account_id}`;
+  const inbox = await rest(url, token, 'POST', `${account}/inboxes`, { name: 'Bench', channel: { type: 'api' } });
+  const paths: string[] = [];
+  const one = async (i: number) => {
+    const contact = await rest(url, token, 'POST', `${account}/contacts`, { name: `Customer ${i}`, inbox_id: inbox.id });
+    const conversation = await rest(url, token, 'POST', `${account}/conversations`, {
+      source_id: contact.payload.contact_inbox.source_id,
+    });
+    paths.push(`${account}/conversations/${conversation.id}/messages`);
+  };
+  for (let i = 0; i < count; i += 10) await Promise.all(Array.from({ length: Math.min(10, count - i) }, (_, k) => one(i + k)));
+  return { profile, paths };
 }
 
 export interface Figures {

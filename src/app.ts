@@ -2,7 +2,6 @@
  * The composition root: database, outbox and listeners, services, GraphQL
  * (HTTP, SSE, graphql-ws), REST and the webhook worker, on one HTTP server.
  */
-import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import qs from 'qs';
@@ -14,9 +13,10 @@ import { bootstrap, type BootstrapResult } from './domain/accounts/bootstrap.ts'
 import { MessageDeliveryStatus } from './domain/messages/delivery-status.ts';
 import { useLinkBase } from './domain/attachments/links.ts';
 import { Outbox } from './events/outbox.ts';
-import { createSnyptoPubSub, publishToGraphql } from './graphql/pubsub.ts';
+import { createEventBus } from './graphql/pubsub.ts';
 import { bindGraphqlWs } from './graphql/ws.ts';
 import { Presence } from './cable/presence.ts';
+import { Audiences } from './cable/audiences.ts';
 import { RoomChannel } from './cable/room-channel.ts';
 import { CableServer } from './cable/server.ts';
 import { createGraphqlServer, GRAPHQL_SSE_PATH } from './graphql/yoga.ts';
@@ -25,6 +25,12 @@ import { mountAttachmentDownload } from './rest/attachment-download.ts';
 import { registerMultipart } from './rest/multipart.ts';
 import { routeTable } from './rest/table.ts';
 import { createServices } from './services.ts';
+import { EventStreams } from './operations/event-streams.ts';
+import { Metrics } from './operations/metrics.ts';
+import { Readiness } from './operations/readiness.ts';
+import { echoRequestIds, requestIdOf } from './operations/request-id.ts';
+import { drainAndClose, OpenConnections } from './operations/shutdown.ts';
+import { webhookBacklog } from './operations/webhook-backlog.ts';
 import { DestinationGuard } from './webhooks/destination-guard.ts';
 import { WebhookPlanner } from './webhooks/planner.ts';
 import { DeliveryWorker } from './webhooks/worker.ts';
@@ -38,6 +44,11 @@ export interface App {
   /** The webhook delivery worker (tests wake it after moving its clock). */
   webhooks: DeliveryWorker;
   start(): Promise<void>;
+  /**
+   * Drains (see src/operations/shutdown.ts): `/ready` answers `draining`, no
+   * new connections, requests under way finish within SHUTDOWN_TIMEOUT; then
+   * everything closes.
+   */
   stop(): Promise<void>;
 }
 
@@ -50,8 +61,10 @@ export interface AppOptions {
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const http = Fastify({
     logger: { level: config.logLevel },
-    genReqId: (request) => (request.headers['x-request-id'] as string | undefined) ?? randomUUID(),
+    genReqId: requestIdOf,
     requestIdHeader: false,
+    // While draining, requests on connections already open are still served (`/ready` answers `draining`).
+    return503OnClosing: false,
     bodyLimit: 8 * 1024 * 1024,
     rewriteUrl: (request) => withoutFormatSuffix(request.url ?? '/'),
     routerOptions: {
@@ -61,6 +74,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       maxParamLength: 2048,
     },
   });
+  echoRequestIds(http);
+  const metrics = new Metrics();
+  metrics.measureRequests(http);
+  const eventStreams = new EventStreams();
+  eventStreams.track(http);
+  const connections = new OpenConnections(http.server);
   const database = await openDatabase(config);
   const db = database.prisma;
   const bootstrapResult = await bootstrap(db, config).finally(() => database.startupDone());
@@ -75,12 +94,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     now: options.clock,
     guard: destinationGuard,
     messageStatus: new MessageDeliveryStatus(db, outbox),
+    onAttempt: metrics.webhookAttempt,
   });
-  const pubsub = createSnyptoPubSub();
+  const bus = createEventBus({
+    redisUrl: config.redisUrl,
+    namespace: config.redisNamespace,
+    onRedisError: (error) => http.log.error({ err: error }, 'Redis connection failed'),
+    onFanOut: metrics.eventFanOut,
+  });
+  const readiness = new Readiness({ database, bus, redisConfigured: config.redisUrl !== undefined, logger: http.log });
+  const pubsub = bus.pubsub;
   const readCache = { writeEpoch: database.writeEpoch, maxEntries: config.readCacheEntries };
   const planner = new WebhookPlanner(readCache);
   outbox.onTransaction(planner.plan);
-  outbox.onCommit('graphql', publishToGraphql(pubsub));
+  outbox.onCommit('real-time', (events) => bus.publish(events));
   outbox.onCommit('webhooks', (events) => {
     if (planner.hasDeliveries(events)) worker.wake();
   });
@@ -111,6 +138,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   http.setNotFoundHandler((_request, reply) => reply.code(404).send({ status: 404, error: 'Not Found' }));
 
   http.get('/health', async () => ({ status: 'ok' }));
+  readiness.mount(http);
+  metrics.mount(http);
   mountAttachmentDownload(http, services.attachments);
   const toYoga = {
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
@@ -126,10 +155,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   mountRoutes(http, routeTable, { authenticator, services });
 
   const graphqlWs = new WebSocketServer({ noServer: true });
-  bindGraphqlWs(graphqlWs, yoga, authenticator);
+  const graphqlWsBinding = bindGraphqlWs(graphqlWs, yoga, authenticator);
+  const presence = new Presence(db, readCache, {
+    redisUrl: config.redisUrl,
+    namespace: config.redisNamespace,
+    onRedisError: (error) => http.log.error({ err: error }, 'Redis connection failed'),
+  });
+  const room = new RoomChannel(authenticator, yoga);
+  const audiences = new Audiences(db, room, bus, (error) => http.log.error({ err: error }, '/cable subscription failed'));
   const cable = new CableServer({
-    room: new RoomChannel(authenticator, yoga),
-    presence: new Presence(db, readCache),
+    room,
+    audiences,
+    presence,
     onError: (error) => http.log.error({ err: error }, '/cable subscription failed'),
   });
   http.server.on('upgrade', (request, socket, head) => {
@@ -137,6 +174,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (pathname === '/graphql') graphqlWs.handleUpgrade(request, socket, head, (ws) => graphqlWs.emit('connection', ws, request));
     else if (pathname === '/cable') cable.handleUpgrade(request, socket, head);
     else socket.destroy();
+  });
+  metrics.observe({
+    openSockets: { 'graphql-ws': () => graphqlWs.clients.size, cable: () => cable.size, sse: () => eventStreams.size },
+    subscriptions: { 'graphql-ws': graphqlWsBinding.subscriptions, cable: () => audiences.counts.members },
+    webhookBacklog: webhookBacklog(db, { now: options.clock, logger: http.log }),
   });
 
   let restoreLinkBase = () => undefined as void;
@@ -154,12 +196,25 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       cable.start();
     },
     async stop() {
-      cable.stop();
-      await worker.stop();
+      await drainAndClose(
+        {
+          http,
+          connections,
+          readiness,
+          eventStreams,
+          graphqlWs,
+          cable,
+          worker,
+          resources: [
+            { name: 'event bus', close: () => bus.close() },
+            { name: 'presence', close: () => presence.close() },
+            { name: 'database', close: () => database.close() },
+          ],
+          logger: http.log,
+        },
+        config.shutdownTimeoutSeconds * 1000,
+      );
       restoreLinkBase();
-      for (const client of graphqlWs.clients) client.close(1001, 'Server is shutting down');
-      await http.close();
-      await database.close();
     },
   };
   return app;

@@ -29,7 +29,12 @@ const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: urlWithScheme(['postgres', 'postgresql']),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   REDIS_URL: urlWithScheme(['redis', 'rediss']),
+  SNYPTO_REDIS_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores')
+    .default('snypto'),
   SNYPTO_DATA_DIR: z.string().min(1).default('./data'),
   SNYPTO_ADMIN_EMAIL: z.email().default('admin@snypto.local'),
   SNYPTO_ADMIN_TOKEN: secretToken,
@@ -39,6 +44,7 @@ const environmentSchema = z.object({
   WEBHOOK_TIMEOUT: z.coerce.number().positive().default(5),
   SNYPTO_READ_CACHE_ENTRIES: z.coerce.number().int().min(0).default(2000),
   ATTACHMENT_MAX_BYTES: z.coerce.number().int().positive().default(40 * 1024 * 1024),
+  SHUTDOWN_TIMEOUT: z.coerce.number().positive().default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -47,7 +53,11 @@ export interface Config {
   host: string;
   /** PostgreSQL connection string; when absent the embedded PGlite database is used. */
   databaseUrl: string | undefined;
+  /** Connections each instance keeps to PostgreSQL (DATABASE_POOL_SIZE, default 10). */
+  databasePoolSize: number;
   redisUrl: string | undefined;
+  /** Prefix of every Redis channel and key this deployment uses (SNYPTO_REDIS_NAMESPACE), so deployments can share a Redis. */
+  redisNamespace: string;
   /** Absolute directory of the embedded database's files. */
   dataDir: string;
   adminEmail: string;
@@ -70,6 +80,11 @@ export interface Config {
   /** Seconds a webhook receiver has to answer. */
   webhookTimeoutSeconds: number;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+  /**
+   * Seconds a shutdown (SIGTERM) may take to let requests under way finish
+   * (SHUTDOWN_TIMEOUT, default 10); connections still open then are destroyed.
+   */
+  shutdownTimeoutSeconds: number;
   /**
    * Entries of each read cache (token owners, memberships, GraphQL query
    * results), valid until this process's next committed write and at most
@@ -96,7 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,
+    redisNamespace: e.SNYPTO_REDIS_NAMESPACE,
     dataDir: path.resolve(e.SNYPTO_DATA_DIR),
     adminEmail: e.SNYPTO_ADMIN_EMAIL,
     adminToken: e.SNYPTO_ADMIN_TOKEN,
@@ -107,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowPrivate: e.SNYPTO_WEBHOOK_ALLOW_PRIVATE,
     webhookTimeoutSeconds: e.WEBHOOK_TIMEOUT,
     logLevel: e.LOG_LEVEL,
+    shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT,
     readCacheEntries: e.REDIS_URL ? 0 : e.SNYPTO_READ_CACHE_ENTRIES,
   };
 }

@@ -43,6 +43,12 @@ export interface Context {
   loader<K, V>(name: string, batch: (keys: readonly K[]) => Promise<readonly (V | Error)[]>): DataLoader<K, V>;
   /** Drops every loader and what it cached: a subscription does this per event, so each event reads fresh rows. */
   clearLoaders(): void;
+  /**
+   * The subscription serves every /cable socket of the caller's audience
+   * (src/cable/audiences.ts): per-recipient rules (not hearing one's own
+   * typing) are left to the fan-out.
+   */
+  servesAudience?: boolean;
 }
 
 export interface ContextDeps {

@@ -275,11 +275,11 @@ function createClient(adapter: SqlDriverAdapterFactory): PrismaClient {
 }
 
 /** Opens the configured database and brings its schema up to date. */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Database> {
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>): Promise<Database> {
   if (config.databaseUrl) {
     const adapter = (): SqlMigrationAwareDriverAdapterFactory =>
       new PrismaPg(
-        { connectionString: config.databaseUrl, max: 10 },
+        { connectionString: config.databaseUrl, max: config.databasePoolSize },
         { statementNameGenerator: preparedStatementName as (query: SqlQuery) => string },
       );
     const releaseStartup = await takeStartupLock(config.databaseUrl);

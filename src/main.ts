@@ -1,6 +1,8 @@
 /**
  * Snypto's entrypoint: load the configuration, open the database (applying
- * migrations), start serving; SIGINT/SIGTERM stop cleanly.
+ * migrations), start serving. SIGINT/SIGTERM drain (src/operations/shutdown.ts:
+ * `/ready` answers `draining`, requests under way finish within
+ * SHUTDOWN_TIMEOUT seconds) and exit 0; a second signal exits at once.
  */
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -47,9 +49,12 @@ console.log(
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (stopping) return;
+    if (stopping) {
+      app.http.log.warn({ signal }, 'second signal: exiting without draining');
+      process.exit(1);
+    }
     stopping = true;
-    app.http.log.info({ signal }, 'stopping');
+    app.http.log.info({ signal, shutdownTimeoutSeconds: config.shutdownTimeoutSeconds }, 'draining');
     app.stop().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -37,14 +37,15 @@ async function rss(pid: number): Promise<number> {
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Opens `count` sockets to `url`, 200 at a time; each resolves once welcomed. */
-async function openSockets(url: string, count: number, onMessage?: (socket: WebSocket, text: string) => void): Promise<WebSocket[]> {
+async function openSockets(url: string, count: number, onMessage?: (socket: WebSocket, frame: Buffer) => void): Promise<WebSocket[]> {
   const sockets: WebSocket[] = [];
   const one = () =>
     new Promise<WebSocket>((resolve, reject) => {
       const socket = new WebSocket(url, ['actioncable-v1-json']);
       socket.once('error', reject);
       socket.once('message', () => {
-        if (onMessage) socket.on('message', (data) => onMessage(socket, data.toString()));
+        // Frames are searched as bytes: the client's own cost per frame stays small beside the servers'.
+        if (onMessage) socket.on('message', (data) => onMessage(socket, data as Buffer));
         resolve(socket);
       });
     });
@@ -57,9 +58,15 @@ async function closeAll(sockets: WebSocket[]) {
   await settle(500);
 }
 
-/** Server memory per idle connection, in KB. */
+/**
+ * Server memory per idle connection, in KB. A first thousand sockets are
+ * opened and closed before the baseline is read, so that what any first
+ * connection costs once (compiled code, buffers) and the start-up's garbage
+ * (collected meanwhile) do not count per connection.
+ */
 async function memoryPerConnection(server: Spawned, url: string): Promise<number> {
-  await settle(1_000);
+  await closeAll(await openSockets(url, 1_000));
+  await settle(2_000);
   const before = await rss(server.child.pid!);
   const sockets = await openSockets(url, idle);
   await settle(2_000);
@@ -141,19 +148,17 @@ async function snyptoRun(url: string) {
       JSON.stringify({ channel: 'RoomChannel', pubsub_token: agents[i]!.pubsub_token, user_id: agents[i]!.id, account_id: profile.account_id });
     const waiter = roundWaiter(subscribers);
     const indexOf = new Map<WebSocket, number>();
-    const sockets = await openSockets(cableUrl, subscribers, (socket, text) => {
-      if (text.includes('"message.created"')) waiter.arrived(indexOf.get(socket)!);
+    let confirmed = 0;
+    let allConfirmed: () => void = () => undefined;
+    const sockets = await openSockets(cableUrl, subscribers, (socket, frame) => {
+      if (frame.includes('"message.created"')) waiter.arrived(indexOf.get(socket)!);
+      // Settled once confirmed and answered with presence.update (which comes right after the confirmation).
+      else if (frame.includes('"presence.update"') && ++confirmed === subscribers) allConfirmed();
     });
     sockets.forEach((socket, i) => indexOf.set(socket, i));
-    let confirmed = 0;
     await new Promise<void>((resolve) => {
-      sockets.forEach((socket, i) => {
-        socket.on('message', (data) => {
-          // Settled once confirmed and answered with presence.update (which comes right after the confirmation).
-          if (data.toString().includes('"presence.update"') && ++confirmed === subscribers) resolve();
-        });
-        socket.send(JSON.stringify({ command: 'subscribe', identifier: identifierOf(i) }));
-      });
+      allConfirmed = resolve;
+      sockets.forEach((socket, i) => socket.send(JSON.stringify({ command: 'subscribe', identifier: identifierOf(i) })));
     });
     const delays = await fanOut(
       subscribers,
@@ -176,8 +181,8 @@ async function bareRun() {
     const memory = await memoryPerConnection(server, url);
     const waiter = roundWaiter(subscribers);
     const indexOf = new Map<WebSocket, number>();
-    const sockets = await openSockets(url, subscribers, (socket, text) => {
-      if (text.includes('"message.created"')) waiter.arrived(indexOf.get(socket)!);
+    const sockets = await openSockets(url, subscribers, (socket, frame) => {
+      if (frame.includes('"message.created"')) waiter.arrived(indexOf.get(socket)!);
     });
     sockets.forEach((socket, i) => indexOf.set(socket, i));
     // A frame the size of Snypto's message.created broadcast.

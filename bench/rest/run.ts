@@ -4,49 +4,52 @@
  * Message creation (`POST /api/v1/accounts/{id}/conversations/{id}/messages`,
  * an incoming message) with 50 concurrent clients against Snypto on a
  * throw-away PostgreSQL database, and beside it, in the same run, the
- * ceiling: the same rows (the message, its outbox event and the
- * conversation's activity time, in one transaction) written by a bare `pg`
+ * ceiling: the same rows (the message, its outbox event, the conversation's
+ * and the contact's activity time, in one transaction) written by a bare `pg`
  * script with the same pool size (10) and concurrency; and, for reference,
  * the message INSERT alone. Messages are spread over enough conversations
  * (2,000, each with 20 messages of hour-old history) that even at the
  * ceiling's rate none comes near Chatwoot's 200 messages a minute per
- * conversation (at 1,300/s, 400 would each take 200).
+ * conversation (at 1,300/s, 400 would each take 200). Snypto and the
+ * ceiling take turns in alternating slices, so that a shared machine's
+ * changing speed weighs on both alike.
  *
  * Options (environment): DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test,
- * whose server gets a scratch database), BENCH_SECONDS (default 10),
- * BENCH_CONNECTIONS (default 50), BENCH_CONVERSATIONS (default 2000).
+ * whose server gets a scratch database), BENCH_SECONDS (each slice, default 4),
+ * BENCH_ROUNDS (slices per writer, default 3), BENCH_CONNECTIONS (default 50),
+ * BENCH_CONVERSATIONS (default 2000), BENCH_POOL_SIZE (default 10, Snypto's and the ceiling's).
  */
 import { tmpdir } from 'node:os';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { figuresOf, rest, spawnServer, withScratchDatabase, type Figures } from '../support.ts';
+import { figuresOf, processCpuMs, seedConversations, spawnServer, withScratchDatabase } from '../support.ts';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const seconds = Number(process.env.BENCH_SECONDS ?? 4);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const conversationCount = Number(process.env.BENCH_CONVERSATIONS ?? 2000);
 const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const token = 'bench-admin-token-0123456789';
-const POOL_SIZE = 10;
+const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 10);
 
-/** An API inbox and `conversationCount` conversations, each with its contact; returns their messages paths. */
-async function seed(url: string) {
-  const profile = await rest(url, token, 'GET', '/api/v1/profile');
-  const account = `/api/v1/accounts/${profile.account_id}`;
-  const inbox = await rest(url, token, 'POST', `${account}/inboxes`, { name: 'Bench', channel: { type: 'api' } });
-  const paths: string[] = [];
-  const one = async (i: number) => {
-    const contact = await rest(url, token, 'POST', `${account}/contacts`, { name: `Customer ${i}`, inbox_id: inbox.id });
-    const conversation = await rest(url, token, 'POST', `${account}/conversations`, {
-      source_id: contact.payload.contact_inbox.source_id,
-    });
-    paths.push(`${account}/conversations/${conversation.id}/messages`);
-  };
-  for (let i = 0; i < conversationCount; i += 10)
-    await Promise.all(Array.from({ length: Math.min(10, conversationCount - i) }, (_, k) => one(i + k)));
-  return paths;
+/** One measured slice of a writer: creates, seconds, latency percentiles, and (Snypto) its server's CPU. */
+interface Slice {
+  creates: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  cpuMs?: { user: number; system: number };
 }
 
-async function driveSnypto(url: string, paths: string[]): Promise<Figures> {
+/** A writer measured in slices: `run(ms)` drives it for that long. */
+interface Writer {
+  run(durationMs: number): Promise<Slice>;
+  close(): Promise<void>;
+}
+
+/** Snypto's `POST …/messages` with autocannon, `connections` at a time; each slice reads the server's CPU counters. */
+function snyptoWriter(url: string, paths: string[], pid: number): Writer {
   let sent = 0;
   const options: autocannon.Options = {
     url,
@@ -66,8 +69,22 @@ async function driveSnypto(url: string, paths: string[]): Promise<Figures> {
       },
     ],
   };
-  await autocannon({ ...options, duration: 2 });
-  return figuresOf(await autocannon({ ...options, duration: seconds }));
+  return {
+    async run(durationMs) {
+      const [user, system] = [await processCpuMs(pid, 'user'), await processCpuMs(pid, 'system')];
+      const result = await autocannon({ ...options, duration: durationMs / 1000 });
+      const figures = figuresOf(result);
+      return {
+        creates: result.requests.total,
+        seconds: durationMs / 1000,
+        p50: figures.p50,
+        p99: figures.p99,
+        errors: figures.errors,
+        cpuMs: { user: (await processCpuMs(pid, 'user')) - user, system: (await processCpuMs(pid, 'system')) - system },
+      };
+    },
+    close: async () => undefined,
+  };
 }
 
 /** Messages of history each seeded conversation starts with, an hour old (outside the flood guard's minute). */
@@ -109,10 +126,10 @@ interface ConversationRow {
 /**
  * The same rows through a bare pg pool, `connections` writers at a time: what
  * one message creation writes, in one transaction (the message, its outbox
- * event, the conversation's activity time), or with `messageOnly` the
- * message INSERT alone.
+ * event, the conversation's and the sending contact's activity time), or
+ * with `messageOnly` the message INSERT alone.
  */
-async function driveBarePg(url: string, messageOnly: boolean): Promise<Figures> {
+async function barePgWriter(url: string, messageOnly: boolean): Promise<Writer> {
   const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE });
   const { rows } = await pool.query<ConversationRow>('SELECT id, account_id, inbox_id, contact_id FROM conversations ORDER BY id');
   let n = 0;
@@ -132,47 +149,92 @@ async function driveBarePg(url: string, messageOnly: boolean): Promise<Figures> 
       const data = { messageId: message.rows[0]!.id, conversationId: c.id, inboxId: c.inbox_id, messageType: 'incoming', private: false };
       await client.query(`INSERT INTO events (account_id, name, data) VALUES ($1, 'message.created', $2)`, [c.account_id, data]);
       await client.query('UPDATE conversations SET last_activity_at = now(), updated_at = now() WHERE id = $1', [c.id]);
+      await client.query('UPDATE contacts SET last_activity_at = now() WHERE id = $1', [c.contact_id]);
       await client.query('COMMIT');
     } finally {
       client.release();
     }
   };
-  const run = async (durationMs: number) => {
-    const latencies: number[] = [];
-    const until = Date.now() + durationMs;
-    await Promise.all(
-      Array.from({ length: connections }, async () => {
-        while (Date.now() < until) {
-          const start = performance.now();
-          await create();
-          latencies.push(performance.now() - start);
-        }
-      }),
-    );
-    return latencies;
+  return {
+    async run(durationMs) {
+      const latencies: number[] = [];
+      const until = Date.now() + durationMs;
+      await Promise.all(
+        Array.from({ length: connections }, async () => {
+          while (Date.now() < until) {
+            const start = performance.now();
+            await create();
+            latencies.push(performance.now() - start);
+          }
+        }),
+      );
+      latencies.sort((a, b) => a - b);
+      const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!);
+      return { creates: latencies.length, seconds: durationMs / 1000, p50: at(0.5), p99: at(0.99), errors: 0 };
+    },
+    close: () => pool.end(),
   };
-  try {
-    await run(2_000);
-    const latencies = (await run(seconds * 1000)).sort((a, b) => a - b);
-    const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!);
-    return { rps: latencies.length / seconds, p50: at(0.5), p99: at(0.99), errors: 0 };
-  } finally {
-    await pool.end();
-  }
 }
 
-const [snypto, bare, insertOnly] = await withScratchDatabase(databaseUrl, async (url) => {
-  const server = await spawnServer('src/main.ts', { DATABASE_URL: url, SNYPTO_DATA_DIR: tmpdir(), SNYPTO_ADMIN_TOKEN: token });
+/** Several slices' figures as one: creates/s over all of them, the median slice's p50 and p99. */
+function combined(slices: Slice[]) {
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const creates = slices.reduce((sum, s) => sum + s.creates, 0);
+  return {
+    rps: creates / slices.reduce((sum, s) => sum + s.seconds, 0),
+    p50: median(slices.map((s) => s.p50)),
+    p99: median(slices.map((s) => s.p99)),
+    errors: slices.reduce((sum, s) => sum + s.errors, 0),
+    cpuMsPerCreate: slices[0]!.cpuMs && {
+      user: slices.reduce((sum, s) => sum + s.cpuMs!.user, 0) / creates,
+      system: slices.reduce((sum, s) => sum + s.cpuMs!.system, 0) / creates,
+    },
+  };
+}
+
+/**
+ * Snypto and the ceiling take turns, `rounds` slices of `seconds` each, the
+ * order swapped every round: a machine that speeds up or slows down during
+ * the run (these are shared) weighs on both alike. Each slice's ratio is
+ * printed; the verdict is on the totals.
+ */
+const measured = await withScratchDatabase(databaseUrl, async (url) => {
+  const server = await spawnServer('src/main.ts', {
+    DATABASE_URL: url,
+    SNYPTO_DATA_DIR: tmpdir(),
+    SNYPTO_ADMIN_TOKEN: token,
+    DATABASE_POOL_SIZE: String(POOL_SIZE),
+  });
   try {
-    const paths = await seed(server.url);
+    const { paths } = await seedConversations(server.url, token, conversationCount);
     await settle(url);
-    return [await driveSnypto(server.url, paths), await driveBarePg(url, false), await driveBarePg(url, true)] as const;
+    const writers = { snypto: snyptoWriter(server.url, paths, server.child.pid!), ceiling: await barePgWriter(url, false) };
+    try {
+      for (const writer of Object.values(writers)) await writer.run(2_000); // warm-up
+      const slices: Record<keyof typeof writers, Slice[]> = { snypto: [], ceiling: [] };
+      for (let round = 0; round < rounds; round++)
+        for (const name of round % 2 === 0 ? (['ceiling', 'snypto'] as const) : (['snypto', 'ceiling'] as const))
+          slices[name].push(await writers[name].run(seconds * 1000));
+      const insertOnly = await barePgWriter(url, true);
+      await insertOnly.run(2_000);
+      const reference = await insertOnly.run(seconds * 1000);
+      await insertOnly.close();
+      return { slices, reference };
+    } finally {
+      await writers.ceiling.close();
+    }
   } finally {
     await server.stop();
   }
 });
 
-console.log(`\nMessage creation on PostgreSQL: ${connections} concurrent clients, pool of ${POOL_SIZE}, ${seconds} s each`);
+const snypto = combined(measured.slices.snypto);
+const bare = combined(measured.slices.ceiling);
+const insertOnly = combined([measured.reference]);
+console.log(
+  `\nMessage creation on PostgreSQL: ${connections} concurrent clients, pool of ${POOL_SIZE}; ` +
+    `Snypto and the ceiling in ${rounds} alternating slices of ${seconds} s each`,
+);
 console.log('| writer | creates/s | p50 ms | p99 ms | errors | creates/s vs ceiling |');
 console.log('|---|---:|---:|---:|---:|---:|');
 for (const [label, f] of [
@@ -181,3 +243,10 @@ for (const [label, f] of [
   ['bare pg, the message INSERT alone (for reference)', insertOnly],
 ] as const)
   console.log(`| ${label} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.errors} | ${(f.rps / bare.rps).toFixed(3)} |`);
+const perRound = measured.slices.snypto.map((s, i) => (s.creates / measured.slices.ceiling[i]!.creates).toFixed(3));
+console.log(`\nSnypto / ceiling by round: ${perRound.join(', ')}.`);
+const cpu = snypto.cpuMsPerCreate!;
+console.log(
+  `Snypto's server process used ${(cpu.user + cpu.system).toFixed(3)} ms of CPU per create ` +
+    `(${cpu.user.toFixed(3)} user, ${cpu.system.toFixed(3)} system).`,
+);

@@ -70,23 +70,24 @@ async function typerPush(db: PrismaClient, accountId: number, performer: Perform
 /** Builds the broadcast of an event from the database's current state; null when its subject is gone. */
 export async function buildCableBroadcast(db: PrismaClient, event: AnyDomainEvent): Promise<CableBroadcast | null> {
   const accountId = event.accountId;
-  const withPerformer = async (data: Record<string, unknown>) => {
-    const performer = await performerPush(db, accountId, event.performer);
-    return { ...data, account_id: accountId, ...(performer ? { performer } : {}) };
+  const withPerformer = async (data: Record<string, unknown>, performer = performerPush(db, accountId, event.performer)) => {
+    const push = await performer;
+    return { ...data, account_id: accountId, ...(push ? { performer: push } : {}) };
   };
   switch (event.name) {
     case 'message.created':
     case 'message.updated': {
-      const message = (await db.message.findUnique({
-        where: { id: event.data.messageId },
-        include: messageViewInclude(accountId),
-      })) as MessageView | null;
-      const view = message && (await loadConversationView(db, accountId, event.data.conversationId));
+      // The three reads at once: every subscriber waits for this broadcast.
+      const [message, view, performer] = await Promise.all([
+        db.message.findUnique({ where: { id: event.data.messageId }, include: messageViewInclude(accountId) }) as Promise<MessageView | null>,
+        loadConversationView(db, accountId, event.data.conversationId),
+        performerPush(db, accountId, event.performer),
+      ]);
       if (!message || !view) return null;
       const echoId = event.name === 'message.created' ? (event.data.echoId ?? message.echoId ?? undefined) : undefined;
       const data = presentMessageEvent(message, view.unreadCount, echoId);
       const changes = event.name === 'message.updated' ? { previous_changes: event.data.previousChanges } : {};
-      return { event: event.name, data: await withPerformer({ ...data, ...changes }) };
+      return { event: event.name, data: await withPerformer({ ...data, ...changes }, Promise.resolve(performer)) };
     }
     case 'conversation.created': {
       const view = await loadConversationView(db, accountId, event.data.conversationId);

@@ -10,6 +10,7 @@
 import type { WebSocket } from 'ws';
 import {
   broadcastFrame,
+  broadcastFramer,
   confirmFrame,
   disconnectFrame,
   parseCommand,
@@ -17,17 +18,19 @@ import {
   rejectFrame,
   type DisconnectReason,
 } from './protocol.ts';
-import type { RoomCaller, RoomChannel, RoomSubscription } from './room-channel.ts';
+import type { AudienceMember, Audiences } from './audiences.ts';
+import type { RoomCaller, RoomChannel } from './room-channel.ts';
 import type { Presence } from './presence.ts';
 
 /** Subscriptions one connection may hold (Chatwoot's clients hold one). */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
 
-/** A subscription being set up (its caller not known yet), or running. */
-type Slot = { caller?: RoomCaller; running?: RoomSubscription; stopped?: boolean };
+/** A subscription being set up (its caller not known yet), or running (a member of its audience). */
+type Slot = { caller?: RoomCaller; member?: AudienceMember; stopped?: boolean };
 
 export interface ConnectionDeps {
   room: RoomChannel;
+  audiences: Audiences;
   presence: Presence;
   onError: (error: unknown) => void;
 }
@@ -76,18 +79,22 @@ export class CableConnection {
     const slot: Slot = {};
     slots.set(identifier, slot);
     const caller = await this.deps.room.callerOf(params);
-    const running =
-      caller &&
-      (await this.deps.room.subscribe(caller, (message) => this.send(broadcastFrame(identifier, message)), this.deps.onError));
-    if (!caller || !running) {
+    const frame = broadcastFramer(identifier);
+    const member: AudienceMember | null = caller && { caller, deliver: (message) => this.send(frame(message)) };
+    const joined = member !== null && (await this.deps.audiences.join(member));
+    if (slot.stopped || this.closed) {
+      // Unsubscribed (or closed) meanwhile: nothing to answer.
+      if (joined) this.deps.audiences.leave(member);
+      return;
+    }
+    if (!member || !joined) {
       if (slots.get(identifier) === slot) slots.delete(identifier);
       return this.send(rejectFrame(identifier));
     }
-    if (slot.stopped || this.closed) return running.stop();
-    slot.caller = caller;
-    slot.running = running;
+    slot.caller = member.caller;
+    slot.member = member;
     this.send(confirmFrame(identifier));
-    await this.announcePresence(identifier, caller);
+    await this.announcePresence(identifier, member.caller);
   }
 
   private unsubscribe(identifier: string): void {
@@ -112,7 +119,7 @@ export class CableConnection {
 
   private stop(slot: Slot): void {
     slot.stopped = true;
-    slot.running?.stop();
+    if (slot.member) this.deps.audiences.leave(slot.member);
   }
 
   private stopAll(): void {

@@ -42,8 +42,13 @@ export const disconnectFrame = (reason: DisconnectReason, reconnect: boolean): s
  * A broadcast on a subscription: `message` is the already serialised
  * `{"event": ..., "data": ...}`, shared by every recipient of the event.
  */
-export const broadcastFrame = (identifier: string, message: string): string =>
-  `{"identifier":${JSON.stringify(identifier)},"message":${message}}`;
+export const broadcastFrame = (identifier: string, message: string): string => broadcastFramer(identifier)(message);
+
+/** `broadcastFrame` for one identifier, its part written once: a subscription's every broadcast. */
+export function broadcastFramer(identifier: string): (message: string) => string {
+  const head = `{"identifier":${JSON.stringify(identifier)},"message":`;
+  return (message) => `${head}${message}}`;
+}
 
 // Client → server frames.
 

@@ -2,9 +2,12 @@
  * Chatwoot's RoomChannel (spec/EVENTS.md §2.3) on Snypto's GraphQL
  * subscriptions: a contact subscribes with their contact inbox's
  * `pubsub_token`, an agent with their own `pubsub_token`, `user_id` and
- * `account_id`. Each subscription is the GraphQL subscription `roomEvents`
- * executed for that caller on the same schema and envelope as every other
+ * `account_id`. What a caller hears is the GraphQL subscription `roomEvents`
+ * executed for them on the same schema and envelope as every other
  * transport, so /cable shares GraphQL's authorisation and event path.
+ * Callers who hear the same events share one such subscription
+ * (audiences.ts): it runs as one of them, and leaves the one per-recipient
+ * rule, not hearing one's own typing, to the fan-out.
  */
 import { parse, type ExecutionResult } from 'graphql';
 import { encodeGlobalID } from '@pothos/plugin-relay';
@@ -77,12 +80,17 @@ export class RoomChannel {
   }
 
   /**
-   * Starts the caller's `roomEvents` subscription; each broadcast reaches
-   * `deliver` as the serialised `message` of a broadcast frame. Null when
-   * GraphQL refuses it (an account the agent is not a member of, say).
+   * Starts the `roomEvents` subscription of the caller's audience, run as
+   * the caller (own typing included, see audiences.ts); each broadcast
+   * reaches `deliver` with the serialised `message` of its broadcast frame.
+   * Null when GraphQL refuses it (an account the agent is not a member of, say).
    */
-  async subscribe(caller: RoomCaller, deliver: (message: string) => void, onError: (error: unknown) => void): Promise<RoomSubscription | null> {
-    const { schema, subscribe, contextFactory, validate } = this.yoga.getEnveloped({ cablePrincipal: caller.principal });
+  async subscribe(
+    caller: RoomCaller,
+    deliver: (broadcast: CableBroadcast, message: string) => void,
+    onError: (error: unknown) => void,
+  ): Promise<RoomSubscription | null> {
+    const { schema, subscribe, contextFactory, validate } = this.yoga.getEnveloped({ cablePrincipal: caller.principal, cableAudience: true });
     if (validate(schema, ROOM).length > 0) return null;
     const result = (await subscribe({
       schema,
@@ -93,7 +101,7 @@ export class RoomChannel {
     if (!(Symbol.asyncIterator in result)) return null;
     const events = result;
     void (async () => {
-      for await (const next of events) if (next.data?.roomEvents) deliver(serialise(next.data.roomEvents));
+      for await (const next of events) if (next.data?.roomEvents) deliver(next.data.roomEvents, serialise(next.data.roomEvents));
     })().catch(onError);
     return { stop: () => void events.return?.() };
   }

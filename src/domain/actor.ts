@@ -51,3 +51,27 @@ export async function visibleInboxIds(tx: Tx, actor: AccountActor): Promise<numb
   });
   return rows.map((r) => r.inboxId);
 }
+
+/**
+ * What each of these users reaches in the account, in two statements however
+ * many they are: 'all' for administrators, the inbox ids (ascending) an
+ * agent is a member of. Users who are not members of the account, or whose
+ * account is not active, are absent (the same rule as the actor lookup).
+ */
+export async function inboxReachOfUsers(tx: Tx, accountId: number, userIds: readonly number[]): Promise<Map<number, 'all' | number[]>> {
+  const members = await tx.accountUser.findMany({
+    where: { accountId, userId: { in: [...userIds] }, account: { status: 'active' } },
+    select: { userId: true, role: true },
+  });
+  const agentIds = members.filter((m) => m.role !== 'administrator').map((m) => m.userId);
+  const memberships = agentIds.length
+    ? await tx.inboxMember.findMany({
+        where: { userId: { in: agentIds }, inbox: { accountId } },
+        select: { userId: true, inboxId: true },
+        orderBy: { inboxId: 'asc' },
+      })
+    : [];
+  const reach = new Map<number, 'all' | number[]>(members.map((m) => [m.userId, m.role === 'administrator' ? 'all' : []]));
+  for (const { userId, inboxId } of memberships) (reach.get(userId) as number[]).push(inboxId);
+  return reach;
+}

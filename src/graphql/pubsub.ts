@@ -1,27 +1,170 @@
 /**
- * The GraphQL side of the event bus: after commit, every domain event is
- * published on its account's topic; subscription resolvers filter the events
- * they care about and re-load what their client selected, authorised as
- * that client.
+ * The real-time side of the event bus: after commit, every domain event is
+ * published on its account's topic; subscription resolvers (GraphQL and
+ * /cable) filter the events they care about and re-load what their client
+ * selected, authorised as that client.
+ *
+ * With one instance the topics live in this process (an EventTarget). With
+ * REDIS_URL they go through Redis pub/sub (`@graphql-yoga/redis-event-target`
+ * on ioredis), so an event committed on any instance reaches the subscribers
+ * of every instance; each instance subscribes only to the accounts its
+ * clients listen to.
  */
 import { setMaxListeners } from 'node:events';
-import { createPubSub } from 'graphql-yoga';
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
+import { Redis } from 'ioredis';
 import type { AnyDomainEvent } from '../events/catalogue.ts';
 
-export type SnyptoPubSub = ReturnType<typeof createSnyptoPubSub>;
-
-/**
- * Every subscriber of an account listens on that account's topic (a
- * GraphQL subscription, a /cable RoomChannel), so a topic has as many
- * listeners as there are subscribers: Node's leak warning (10) does not apply.
- */
-export function createSnyptoPubSub() {
-  const eventTarget = new EventTarget();
-  setMaxListeners(0, eventTarget);
-  return createPubSub<{ 'account:events': [accountId: number, event: AnyDomainEvent] }>({ eventTarget });
+/** What subscription resolvers subscribe to: an account's events, as they reach this instance. */
+export interface SnyptoPubSub {
+  subscribe(topic: 'account:events', accountId: number): AsyncIterableIterator<AnyDomainEvent>;
 }
 
-/** After-commit listener that feeds GraphQL subscriptions. */
-export const publishToGraphql = (pubsub: SnyptoPubSub) => (events: AnyDomainEvent[]) => {
-  for (const event of events) pubsub.publish('account:events', event.accountId, event);
+/**
+ * Events a subscription may have waiting before its oldest are dropped.
+ * Without a bound, one client that cannot keep up would fill memory; with
+ * yoga's own pubsub (1,024 pending pushes, then an exception thrown in the
+ * publisher's dispatch) it would crash the instance. Each subscription has
+ * its own buffer (yoga's `repeaterBuffer` option shares one instance among
+ * all of them, mixing their events).
+ */
+export const SUBSCRIBER_BACKLOG = 4096;
+
+/** The topic (the Redis channel) of an account's events. */
+const topicOf = (namespace: string, accountId: number) => `${namespace}:account:events:${accountId}`;
+
+export interface EventBusOptions {
+  /** Redis to fan events out through; in-process when absent. */
+  redisUrl?: string;
+  /** Prefix of the Redis channels (default `snypto`). */
+  namespace?: string;
+  /** Called with the milliseconds an event took from its publication to this instance (Redis only). */
+  onFanOut?: (latencyMs: number) => void;
+  onRedisError?: (error: Error) => void;
+}
+
+export interface EventBus {
+  /** What subscription resolvers subscribe to. */
+  pubsub: SnyptoPubSub;
+  /**
+   * Calls `listener` with each event of the account as it reaches this
+   * instance, synchronously, before any subscriber resolves it; returns the
+   * function that stops it.
+   */
+  listen(accountId: number, listener: (event: AnyDomainEvent) => void): () => void;
+  /** The after-commit listener: publishes each event on its account's topic. */
+  publish(events: AnyDomainEvent[]): void;
+  /** Whether the bus can publish (Redis answers PING); always true in process. */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** An event on the wire between instances, with the time it was published (Dates kept as Dates). */
+interface WireEvent {
+  event: AnyDomainEvent;
+  publishedAt: number;
+}
+
+/** How a Date travels (a key no event data uses). */
+const DATE_TAG = '$snyptoDate';
+
+/** JSON that keeps Dates (an event's `occurredAt`, a snapshot's timestamps) as Dates. */
+export const eventSerializer = {
+  stringify(event: AnyDomainEvent): string {
+    const wire: WireEvent = { event, publishedAt: Date.now() };
+    return JSON.stringify(wire, function (this: Record<string, unknown>, key, value: unknown) {
+      const original = this[key];
+      return original instanceof Date ? { [DATE_TAG]: original.toISOString() } : value;
+    });
+  },
+  parse(text: string): WireEvent {
+    return JSON.parse(text, (_key, value: unknown) => {
+      if (value !== null && typeof value === 'object' && DATE_TAG in value && Object.keys(value).length === 1)
+        return new Date((value as Record<string, string>)[DATE_TAG]!);
+      return value;
+    }) as WireEvent;
+  },
 };
+
+/** Where topics live: this process, or Redis. */
+interface Transport {
+  eventTarget: EventTarget;
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+function inProcess(): Transport {
+  // Every subscriber of an account listens on its topic: Node's leak warning (10 listeners) does not apply.
+  const eventTarget = new EventTarget();
+  setMaxListeners(0, eventTarget);
+  return { eventTarget, ready: async () => true, close: async () => undefined };
+}
+
+function throughRedis(redisUrl: string, options: EventBusOptions): Transport {
+  const connect = () => {
+    const client = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
+    client.on('error', (error: Error) => options.onRedisError?.(error));
+    return client;
+  };
+  const publishClient = connect();
+  const subscribeClient = connect();
+  // The event target calls these without awaiting them: a failure (Redis down, or closing) is logged, never left unhandled.
+  const logged = (work: Promise<unknown>) => void work.catch((error: Error) => options.onRedisError?.(error));
+  const eventTarget = createRedisEventTarget<CustomEvent>({
+    publishClient: { publish: (channel: string, message: string) => logged(publishClient.publish(channel, message)) } as unknown as Redis,
+    subscribeClient: {
+      on: (event: 'message', listener: (channel: string, message: string) => void) => subscribeClient.on(event, listener),
+      subscribe: (channel: string) => logged(subscribeClient.subscribe(channel)),
+      unsubscribe: (channel: string) => logged(subscribeClient.unsubscribe(channel)),
+    } as unknown as Redis,
+    serializer: {
+      stringify: (event: unknown) => eventSerializer.stringify(event as AnyDomainEvent),
+      parse: (text: string) => {
+        const wire = eventSerializer.parse(text);
+        options.onFanOut?.(Date.now() - wire.publishedAt);
+        return wire.event;
+      },
+    },
+  }) as unknown as EventTarget;
+  return {
+    eventTarget,
+    async ready() {
+      try {
+        return (await publishClient.ping()) === 'PONG';
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
+    },
+  };
+}
+
+export function createEventBus(options: EventBusOptions = {}): EventBus {
+  const transport = options.redisUrl ? throughRedis(options.redisUrl, options) : inProcess();
+  const { eventTarget } = transport;
+  const topic = (accountId: number) => topicOf(options.namespace ?? 'snypto', accountId);
+  const pubsub: SnyptoPubSub = {
+    subscribe: (_topic, accountId) =>
+      new Repeater<AnyDomainEvent>((push, stop) => {
+        const listener = (event: Event) => void push((event as CustomEvent<AnyDomainEvent>).detail);
+        eventTarget.addEventListener(topic(accountId), listener);
+        void stop.then(() => eventTarget.removeEventListener(topic(accountId), listener));
+      }, new SlidingBuffer(SUBSCRIBER_BACKLOG)),
+  };
+  return {
+    pubsub,
+    listen(accountId, listener) {
+      const callback = (event: Event) => listener((event as CustomEvent<AnyDomainEvent>).detail);
+      eventTarget.addEventListener(topic(accountId), callback);
+      return () => eventTarget.removeEventListener(topic(accountId), callback);
+    },
+    publish(events) {
+      for (const event of events) eventTarget.dispatchEvent(new CustomEvent(topic(event.accountId), { detail: event }));
+    },
+    ready: () => transport.ready(),
+    close: () => transport.close(),
+  };
+}

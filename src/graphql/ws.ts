@@ -4,8 +4,10 @@
  * error masking. The token comes in the `connection_init` payload
  * (`{"api_access_token": "..."}`, or a contact's credentials, see
  * graphqlCredentials); unknown credentials close the socket with 4403 Forbidden.
+ * The binding counts the subscriptions streaming on its sockets (metrics).
  */
 import type { ExecutionArgs, GraphQLError } from 'graphql';
+import type { Context as SocketContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocketServer } from 'ws';
 import type { YogaServerInstance } from 'graphql-yoga';
@@ -17,14 +19,22 @@ import { graphqlCredentials } from './yoga.ts';
 
 type EnvelopedRoot = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
 
+export interface GraphqlWsBinding {
+  /** Subscriptions streaming results now, over every socket (single-result operations are not counted). */
+  subscriptions(): number;
+}
+
 export function bindGraphqlWs(
   wss: WebSocketServer,
   yoga: YogaServerInstance<Record<string, unknown>, Context>,
   authenticator: Authenticator,
-) {
-  return useServer(
+): GraphqlWsBinding {
+  const sockets = new Set<SocketContext<Record<string, unknown> | undefined, unknown>>();
+  useServer(
     {
+      onClose: (ctx) => void sockets.delete(ctx),
       onConnect: async (ctx) => {
+        sockets.add(ctx);
         const credentials = graphqlCredentials(undefined, ctx.connectionParams);
         if (credentials === undefined) return true;
         return principalOf(authenticator, credentials).then(
@@ -65,4 +75,11 @@ export function bindGraphqlWs(
     },
     wss,
   );
+  return {
+    subscriptions() {
+      let streaming = 0;
+      for (const ctx of sockets) for (const id in ctx.subscriptions) if (ctx.subscriptions[id]) streaming += 1;
+      return streaming;
+    },
+  };
 }

@@ -101,12 +101,14 @@ export function createGraphqlServer(deps: GraphqlDeps): YogaServerInstance<Recor
       useReadCache(deps.readCache),
     ],
     context: async (initial) => {
-      const { connectionParams, cablePrincipal } = initial as {
+      const { connectionParams, cablePrincipal, cableAudience } = initial as {
         connectionParams?: Record<string, unknown>;
         /** Set by /cable, which authenticates a RoomChannel subscription itself (src/cable/room-channel.ts). */
         cablePrincipal?: Principal;
+        /** Set by /cable when the subscription serves an audience of callers (src/cable/audiences.ts). */
+        cableAudience?: boolean;
       };
-      if (cablePrincipal) return createContext(deps, { principal: cablePrincipal });
+      if (cablePrincipal) return { ...(await createContext(deps, { principal: cablePrincipal })), servesAudience: cableAudience === true };
       return createContext(deps, graphqlCredentials(initial.request?.headers, connectionParams));
     },
     maskedErrors: {

@@ -41,6 +41,18 @@ export interface DeliveryWorkerOptions {
    * instance, or this one restarted, sends them again with the same id.
    */
   leaseMs?: number;
+  /** Called once per send with its result (metrics). */
+  onAttempt?: (attempt: DeliveryAttempt) => void;
+}
+
+/** One send's result, as operators count it. */
+export interface DeliveryAttempt {
+  /** The delivery's state after the attempt (`pending`: it will be retried). */
+  state: 'succeeded' | 'pending' | 'failed' | 'disabled';
+  /** The receiver's HTTP status; null when it did not answer. */
+  status: number | null;
+  /** Why no answer came: the error's code (got's `ETIMEDOUT`, `ECONNREFUSED`, the guard's refusal…). */
+  errorCode?: string;
 }
 
 interface Outcome {
@@ -52,6 +64,7 @@ interface Outcome {
   gone: boolean;
   /** The destination guard refused the address: retrying cannot help. */
   refused?: boolean;
+  errorCode?: string;
 }
 
 /** Webhook events whose API-inbox delivery outcome shows on the message (spec/EVENTS.md §1.3). */
@@ -253,6 +266,7 @@ export class DeliveryWorker {
         durationMs: Math.round(performance.now() - started),
         gone: false,
         refused: error instanceof PrivateDestinationError || (error as { code?: unknown }).code === PRIVATE_DESTINATION,
+        errorCode: typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : undefined,
       };
     }
   }
@@ -262,6 +276,7 @@ export class DeliveryWorker {
     const exhausted = attempts >= RETRY_SCHEDULE_MS.length;
     const delay = Math.max(RETRY_SCHEDULE_MS[Math.min(attempts, RETRY_SCHEDULE_MS.length - 1)]!, outcome.retryAfterMs ?? 0);
     const state = outcome.ok ? 'succeeded' : outcome.gone ? 'disabled' : exhausted || outcome.refused ? 'failed' : 'pending';
+    this.options.onAttempt?.({ state, status: outcome.status, errorCode: outcome.errorCode });
     await this.db.webhookDelivery.update({
       where: { id },
       data: {

@@ -6,6 +6,9 @@ import { expect } from 'vitest';
 import type { WebhookDelivery } from '../../src/generated/prisma/client.ts';
 import { accountPath, adminApi } from '../support/seed.ts';
 import type { TestServer } from '../support/server.ts';
+import { waitFor } from '../support/wait.ts';
+
+export { waitFor };
 
 /** Real time plus an offset the test moves forward (never back, so rows written with real time stay due). */
 export class TestClock {
@@ -16,16 +19,6 @@ export class TestClock {
   }
 }
 
-/** Polls `probe` until it returns something truthy. */
-export async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** Which deliveries of a message a helper looks at: its event, and optionally the destination URL. */
 export interface DeliveryFilter {

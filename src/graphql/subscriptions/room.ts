@@ -13,7 +13,8 @@
  *   activity messages, typing of private notes, `conversation.read`,
  *   assignee and team changes and contact events (Chatwoot sends those to
  *   agents or the account stream only);
- * - nobody hears their own typing.
+ * - nobody hears their own typing (checked per socket by /cable's fan-out
+ *   when the subscription serves an audience, src/cable/audiences.ts).
  */
 import { BroadcastCache, CABLE_EVENTS, type CableBroadcast } from '../../cable/broadcasts.ts';
 import type { Context } from '../../context.ts';
@@ -36,8 +37,8 @@ const STAFF_ONLY = new Set<EventName>([
 
 /** Whether the caller, who may see the event's subject, is among its /cable recipients. */
 function isRecipient(context: Context, event: AnyDomainEvent): boolean {
-  if (isSelf(context, event.performer) && (event.name === 'conversation.typing_on' || event.name === 'conversation.typing_off'))
-    return false;
+  const typing = event.name === 'conversation.typing_on' || event.name === 'conversation.typing_off';
+  if (typing && !context.servesAudience && isSelf(context, event.performer)) return false;
   if (context.principal?.kind !== 'contact') return true;
   if (STAFF_ONLY.has(event.name)) return false;
   const data = event.data as { private?: boolean; isPrivate?: boolean; messageType?: string };

@@ -1,0 +1,346 @@
+/**
+ * The scale-out suite (issue 8): three real Snypto processes, A, B and C,
+ * started together on one scratch PostgreSQL database and one Redis, behave
+ * as one server. Proven with real clients only:
+ * - a message created through REST on A reaches a graphql-ws subscriber on
+ *   B and /cable subscribers (agent and contact) on C; typing on A reaches C;
+ * - presence is shared: an agent connected on A is online for those on B and C;
+ * - each webhook attempt is sent once, whichever instance committed its event;
+ * - concurrent conversation creation on all instances gives display ids
+ *   1..M with no gap and no duplicate;
+ * - SIGKILL of an instance with deliveries in flight loses none: after their
+ *   lease another instance sends them, with the same delivery id.
+ *
+ * It runs only when the PostgreSQL server and Redis answer (test/scale/global-setup.ts
+ * probes them and says plainly when the suite is not run, and why).
+ */
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { presenceKeyOf } from '../../src/cable/presence.ts';
+import { MessageCreatedDocument } from '../generated/graphql.ts';
+import { officialConsumer, subscribeRoom, type Broadcast } from '../support/cable.ts';
+import { connectGraphqlWs, untilLive, type WsClient } from '../support/graphql-ws.ts';
+import { globalId } from '../support/graphql.ts';
+import { startWebhookSink, type ReceivedWebhook, type WebhookSink } from '../support/webhook-sink.ts';
+import {
+  createScratchDatabase,
+  rest,
+  SCALE_ADMIN_TOKEN,
+  startInstances,
+  waitFor,
+  type Instance,
+  type ScratchDatabase,
+} from './support.ts';
+
+const scaleOut = inject('scaleOut');
+
+/** WEBHOOK_TIMEOUT of the instances: a delivery's lease is this plus 5 s. */
+const WEBHOOK_TIMEOUT_SECONDS = 2;
+
+let database: ScratchDatabase;
+let sql: pg.Pool;
+let redis: Redis;
+let sink: WebhookSink;
+let a: Instance, b: Instance, c: Instance;
+let accountId: number;
+const consumers: { disconnect(): void }[] = [];
+const wsClients: WsClient[] = [];
+
+const account = (route: string) => `/api/v1/accounts/${accountId}${route}`;
+const admin = (instance: Instance, method: string, route: string, body?: unknown) => rest(instance.url, SCALE_ADMIN_TOKEN, method, route, body);
+const isEvent = (name: string, test: (data: any) => boolean = () => true) => (item: Broadcast) => item.event === name && test(item.data);
+
+let counter = 0;
+const unique = (prefix: string) => `${prefix}-${process.pid}-${++counter}`;
+
+/** An API inbox created on `instance`; its id and its Client API identifier. */
+async function apiInbox(instance: Instance) {
+  const inbox = await admin(instance, 'POST', account('/inboxes'), { name: unique('Inbox'), channel: { type: 'api' } });
+  return { id: inbox.id as number, identifier: inbox.inbox_identifier as string };
+}
+
+/** A contact's Client API session with an open conversation, made on `instance`. */
+async function contactSession(instance: Instance, inboxIdentifier: string) {
+  const base = `/public/api/v1/inboxes/${inboxIdentifier}/contacts`;
+  const contact = await rest(instance.url, null, 'POST', base, {});
+  const conversation = await rest(instance.url, null, 'POST', `${base}/${contact.source_id}/conversations`, {});
+  return {
+    contactId: contact.id as number,
+    sourceId: contact.source_id as string,
+    pubsubToken: contact.pubsub_token as string,
+    conversationId: conversation.id as number,
+    conversationPath: `${base}/${contact.source_id}/conversations/${conversation.id}`,
+  };
+}
+
+/**
+ * A new agent of the account, made on `instance`, with the pubsub token
+ * /cable needs: available, and listed only while present (auto-offline on).
+ */
+async function newAgent(instance: Instance) {
+  const agent = await admin(instance, 'POST', account('/agents'), {
+    name: 'Agent',
+    email: `${unique('agent')}@example.com`,
+    role: 'agent',
+    availability: 'online',
+    auto_offline: true,
+  });
+  const { rows } = await sql.query<{ pubsub_token: string }>('SELECT pubsub_token FROM users WHERE id = $1', [agent.id]);
+  return { id: agent.id as number, pubsubToken: rows[0]!.pubsub_token };
+}
+
+function cableOn(instance: Instance) {
+  const consumer = officialConsumer(instance.wsUrl);
+  consumers.push(consumer);
+  return consumer;
+}
+
+const agentRoom = (instance: Instance, agent: { id: number; pubsubToken: string }) =>
+  subscribeRoom(cableOn(instance), { pubsub_token: agent.pubsubToken, user_id: agent.id, account_id: accountId });
+const contactRoom = (instance: Instance, pubsubToken: string) => subscribeRoom(cableOn(instance), { pubsub_token: pubsubToken });
+
+/** Creates an account webhook on `instance` for message_created, to `path` of the sink. */
+async function accountWebhook(instance: Instance, path: string) {
+  const created = await admin(instance, 'POST', account('/webhooks'), { url: `${sink.url}${path}`, subscriptions: ['message_created'] });
+  return created.payload.webhook.id as number;
+}
+
+/** This run's Redis channels and keys (another run, or another suite, on the same Redis never hears them). */
+const NAMESPACE = `snypto-test-${process.pid}-${Date.now()}`;
+
+describe.skipIf(!scaleOut.available)('three instances on one PostgreSQL database and one Redis', () => {
+  beforeAll(async () => {
+    if (!scaleOut.available) return;
+    database = await createScratchDatabase(scaleOut.databaseUrl, 'snypto_scale');
+    sql = new pg.Pool({ connectionString: database.url, max: 2 });
+    redis = new Redis(scaleOut.redisUrl);
+    sink = await startWebhookSink();
+    const instances = await startInstances(['A', 'B', 'C'], {
+      DATABASE_URL: database.url,
+      REDIS_URL: scaleOut.redisUrl,
+      SNYPTO_REDIS_NAMESPACE: NAMESPACE,
+      WEBHOOK_TIMEOUT: String(WEBHOOK_TIMEOUT_SECONDS),
+      DATABASE_POOL_SIZE: '5',
+    });
+    [a, b, c] = [instances[0]!, instances[1]!, instances[2]!];
+    accountId = (await admin(a, 'GET', '/api/v1/profile')).account_id;
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const consumer of consumers) consumer.disconnect();
+    await Promise.allSettled(wsClients.map((client) => client.dispose()));
+    await Promise.allSettled([a, b, c].filter(Boolean).map((instance) => instance.stop()));
+    await sink?.close();
+    await sql?.end();
+    redis?.disconnect();
+    await database?.drop();
+  }, 30_000);
+
+  it('delivers a message created on A to graphql-ws on B and to /cable (agent and contact) on C; typing on A reaches C', async () => {
+    const inbox = await apiInbox(a);
+    const session = await contactSession(a, inbox.identifier);
+    const profile = await admin(c, 'GET', '/api/v1/profile');
+    const messages = account(`/conversations/${session.conversationId}/messages`);
+
+    const ws = connectGraphqlWs(b.wsUrl, { api_access_token: SCALE_ADMIN_TOKEN });
+    wsClients.push(ws);
+    await ws.connected;
+    const onB = ws.subscribe(MessageCreatedDocument, { scope: { accountId: globalId('Account', accountId) } });
+    const isProbe = (result: { data?: { messageCreated?: { content?: string | null } } | null }) => result.data?.messageCreated?.content === 'probe';
+    await untilLive(onB, () => admin(a, 'POST', messages, { content: 'probe', message_type: 'incoming' }), isProbe);
+
+    const contactOnC = contactRoom(c, session.pubsubToken);
+    const agentOnC = agentRoom(c, { id: profile.id, pubsubToken: profile.pubsub_token });
+    for (const room of [contactOnC, agentOnC]) {
+      expect(await room.outcome).toBe('connected');
+      await room.received.next(isEvent('presence.update'));
+    }
+
+    const created = await admin(a, 'POST', messages, { content: 'Across instances', message_type: 'outgoing' });
+    const result = await onB.nextMatching((r) => !isProbe(r));
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.messageCreated).toMatchObject({
+      databaseId: created.id,
+      content: 'Across instances',
+      messageType: 'OUTGOING',
+      private: false,
+      conversation: { displayId: session.conversationId, inbox: { databaseId: inbox.id } },
+    });
+    for (const room of [contactOnC, agentOnC]) {
+      const { data } = await room.received.next(isEvent('message.created', (d) => d.id === created.id));
+      expect(data).toMatchObject({
+        id: created.id,
+        content: 'Across instances',
+        account_id: accountId,
+        inbox_id: inbox.id,
+        conversation_id: session.conversationId,
+        message_type: 1,
+        private: false,
+        content_type: 'text',
+        sender_type: 'User',
+        sender_id: profile.id,
+        conversation: { contact_inbox: { source_id: session.sourceId } },
+        sender: { id: profile.id, type: 'user' },
+      });
+      expect(typeof data.created_at).toBe('number');
+    }
+
+    await rest(a.url, null, 'POST', `${session.conversationPath}/toggle_typing`, { typing_status: 'on' });
+    const contactTyping = await agentOnC.received.next(isEvent('conversation.typing_on'));
+    expect(contactTyping.data).toMatchObject({
+      conversation: { id: session.conversationId },
+      user: { id: session.contactId, type: 'contact' },
+      is_private: false,
+      account_id: accountId,
+    });
+    await admin(a, 'POST', account(`/conversations/${session.conversationId}/toggle_typing_status`), { typing_status: 'on' });
+    const agentTyping = await contactOnC.received.next(isEvent('conversation.typing_on'));
+    expect(agentTyping.data).toMatchObject({ conversation: { id: session.conversationId }, user: { id: profile.id, type: 'user' } });
+  });
+
+  it('shares presence: an agent connected on A is online for a contact on B and an agent on C, who also sees the contact', async () => {
+    const inbox = await apiInbox(b);
+    const session = await contactSession(b, inbox.identifier);
+    const agent = await newAgent(a);
+    const observer = await newAgent(c);
+    // With Redis, each instance reads an account's members at most once a second: new agents show within 1 s.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    const contactOnB = contactRoom(b, session.pubsubToken);
+    expect(await contactOnB.outcome).toBe('connected');
+    const before = await contactOnB.received.next(isEvent('presence.update'));
+    expect(before.data.users[String(agent.id)]).toBeUndefined();
+
+    const agentOnA = agentRoom(a, agent);
+    expect(await agentOnA.outcome).toBe('connected');
+    const own = await agentOnA.received.next(isEvent('presence.update'));
+    expect(own.data.users[String(agent.id)]).toBe('online');
+    expect(own.data.contacts[String(session.contactId)]).toBe('online');
+
+    contactOnB.perform('update_presence');
+    const after = await contactOnB.received.next(isEvent('presence.update'));
+    expect(after.data).toMatchObject({ account_id: accountId, users: { [String(agent.id)]: 'online' } });
+    expect(after.data.contacts).toBeUndefined();
+
+    const observerOnC = agentRoom(c, observer);
+    expect(await observerOnC.outcome).toBe('connected');
+    const seen = await observerOnC.received.next(isEvent('presence.update'));
+    expect(seen.data.users).toMatchObject({ [String(agent.id)]: 'online', [String(observer.id)]: 'online' });
+    expect(seen.data.contacts[String(session.contactId)]).toBe('online');
+
+    // Kept in Redis with an expiry: nothing outlives the presence duration.
+    for (const kind of ['users', 'contacts'] as const) {
+      const ttl = await redis.pttl(presenceKeyOf(NAMESPACE, accountId, kind));
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(20_000);
+    }
+    expect(await redis.zscore(presenceKeyOf(NAMESPACE, accountId, 'users'), String(agent.id))).not.toBeNull();
+  });
+
+  it('sends each webhook attempt once, whichever instance created the message', async () => {
+    const webhookId = await accountWebhook(b, '/once');
+    const inbox = await apiInbox(c);
+    const session = await contactSession(c, inbox.identifier);
+    const instances = [a, b, c];
+    const created = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        admin(instances[i % 3]!, 'POST', account(`/conversations/${session.conversationId}/messages`), {
+          content: `once ${i}`,
+          message_type: 'incoming',
+        }),
+      ),
+    );
+    const ids = created.map((m) => m.id as number);
+    const hooks = () => sink.received.filter((hook) => hook.path === '/once' && hook.body.event === 'message_created');
+    await waitFor(async () => ids.every((id) => hooks().some((hook) => hook.body.id === id)), 'every message_created webhook', 20_000);
+    // Every instance polls for due deliveries each second: give a second claim the chance to happen.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+
+    const received = hooks();
+    expect(received).toHaveLength(ids.length);
+    expect(new Set(received.map((hook) => hook.body.id))).toEqual(new Set(ids));
+    expect(new Set(received.map((hook) => hook.headers['webhook-id'])).size).toBe(ids.length);
+    const { rows } = await sql.query<{ state: string; attempts: number }>(
+      'SELECT state, attempts FROM webhook_deliveries WHERE webhook_id = $1',
+      [webhookId],
+    );
+    expect(rows).toHaveLength(ids.length);
+    expect(rows.every((row) => row.state === 'succeeded' && row.attempts === 1)).toBe(true);
+    await admin(a, 'DELETE', account(`/webhooks/${webhookId}`));
+  });
+
+  it('gives conversations created concurrently on every instance the display ids 1..M, without gap or duplicate', async () => {
+    const inbox = await apiInbox(a);
+    const perInstance = 15;
+    const instances = [a, b, c];
+    const sourceIds = await Promise.all(
+      Array.from({ length: perInstance * 3 }, async (_, i) => {
+        const sourceId = unique('display');
+        await admin(instances[i % 3]!, 'POST', account('/contacts'), { name: `Customer ${i}`, inbox_id: inbox.id, source_id: sourceId });
+        return sourceId;
+      }),
+    );
+    const created = await Promise.all(
+      sourceIds.map((sourceId, i) => admin(instances[i % 3]!, 'POST', account('/conversations'), { source_id: sourceId })),
+    );
+    const returned = created.map((conversation) => conversation.id as number);
+    expect(new Set(returned).size).toBe(returned.length);
+
+    const { rows } = await sql.query<{ display_id: number }>(
+      'SELECT display_id FROM conversations WHERE account_id = $1 ORDER BY display_id',
+      [accountId],
+    );
+    const displayIds = rows.map((row) => row.display_id);
+    expect(displayIds).toEqual(Array.from({ length: displayIds.length }, (_, i) => i + 1));
+    for (const id of returned) expect(displayIds).toContain(id);
+  });
+
+  it('loses no delivery when an instance is killed with deliveries in flight', { timeout: 45_000 }, async () => {
+    let release!: () => void;
+    const held = new Promise<number>((resolve) => (release = () => resolve(200)));
+    sink.respondWith((hook) => (hook.path === '/kill' ? held : 200));
+    const webhookId = await accountWebhook(a, '/kill');
+    const inbox = await apiInbox(a);
+    const session = await contactSession(a, inbox.identifier);
+    const ids: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const message = await admin(a, 'POST', account(`/conversations/${session.conversationId}/messages`), {
+        content: `backlog ${i}`,
+        message_type: 'incoming',
+      });
+      ids.push(message.id);
+    }
+    const hooks = () => sink.received.filter((hook) => hook.path === '/kill' && hook.body.event === 'message_created');
+    await waitFor(async () => hooks().length >= 5, 'deliveries to be in flight');
+
+    await a.kill();
+    const cutShort = new Map(hooks().map((hook) => [hook.body.id as number, hook.headers['webhook-id']]));
+    const receivedBeforeKill = hooks().length;
+    sink.respondWith(() => 200);
+    release();
+
+    // A's claims are leased for WEBHOOK_TIMEOUT + 5 s; then B and C send them.
+    await waitFor(
+      async () => {
+        const { rows } = await sql.query<{ pending: number }>(
+          `SELECT count(*)::int AS pending FROM webhook_deliveries WHERE webhook_id = $1 AND state <> 'succeeded'`,
+          [webhookId],
+        );
+        return rows[0]!.pending === 0 && ids.every((id) => hooks().some((hook) => hook.body.id === id));
+      },
+      'every delivery to arrive after the kill',
+      30_000,
+    );
+    const received: ReceivedWebhook[] = hooks();
+    expect(cutShort.size).toBeGreaterThan(0);
+    expect(new Set(received.map((hook) => hook.body.id))).toEqual(new Set(ids));
+    // One delivery (one id) per message, however often it was sent; a resend carries the id of the attempt A cut short.
+    expect(new Set(received.map((hook) => hook.headers['webhook-id'])).size).toBe(ids.length);
+    for (const [id, deliveryId] of cutShort)
+      expect(received.filter((hook) => hook.body.id === id).every((hook) => hook.headers['webhook-id'] === deliveryId)).toBe(true);
+    expect(received.length).toBeGreaterThanOrEqual(receivedBeforeKill);
+    const { rows } = await sql.query<{ state: string }>('SELECT state FROM webhook_deliveries WHERE webhook_id = $1', [webhookId]);
+    expect(rows).toHaveLength(ids.length);
+  });
+});
