@@ -2,9 +2,9 @@
  * /cable benchmark (run on demand: `npm run bench:cable`).
  *
  * 1. Idle connections: BENCH_IDLE (10,000) /cable sockets, each welcomed;
- *    printed: the server process's resident memory per connection (RSS
- *    after minus before, over the count), for Snypto and for a bare `ws`
- *    server measured the same way.
+ *    printed: the server process's resident memory per connection (the RSS
+ *    growth from half of them open to all, over the second half), for
+ *    Snypto and for a bare `ws` server measured the same way.
  * 2. Broadcast: BENCH_SUBSCRIBERS (5,000) agents of one account, members of
  *    its inbox, each subscribed to RoomChannel with their own pubsub_token on
  *    their own connection; BENCH_ROUNDS (20) messages posted one
@@ -59,20 +59,21 @@ async function closeAll(sockets: WebSocket[]) {
 }
 
 /**
- * Server memory per idle connection, in KB. A first thousand sockets are
- * opened and closed before the baseline is read, so that what any first
- * connection costs once (compiled code, buffers) and the start-up's garbage
- * (collected meanwhile) do not count per connection.
+ * Server memory per idle connection, in KB: the growth of the process's RSS
+ * from half the connections open to all of them, over the second half. What
+ * any first connection costs once (compiled code, buffers, the start-up's
+ * garbage) is paid before the first reading, so it does not count.
  */
 async function memoryPerConnection(server: Spawned, url: string): Promise<number> {
-  await closeAll(await openSockets(url, 1_000));
+  const half = Math.floor(idle / 2);
+  const first = await openSockets(url, half);
   await settle(2_000);
   const before = await rss(server.child.pid!);
-  const sockets = await openSockets(url, idle);
+  const second = await openSockets(url, idle - half);
   await settle(2_000);
   const after = await rss(server.child.pid!);
-  await closeAll(sockets);
-  return (after - before) / idle / 1024;
+  await closeAll([...first, ...second]);
+  return (after - before) / (idle - half) / 1024;
 }
 
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
