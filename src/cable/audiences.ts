@@ -55,6 +55,14 @@ interface Stream {
   held: { broadcast: CableBroadcast; message: string }[];
   /** The audience it serves; none once it has been let go. */
   audience?: Audience;
+  /** Set once its subscription is stopped: it serves nobody again. */
+  stopped?: boolean;
+}
+
+function stop(stream: Stream): void {
+  stream.stopped = true;
+  stream.audience = undefined;
+  stream.subscription?.stop();
 }
 
 interface Audience {
@@ -135,7 +143,7 @@ export class Audiences {
   /** Removes the member (its socket unsubscribed or closed); an audience left empty stops its subscription. */
   leave(member: AudienceMember): void {
     const audience = this.detach(member);
-    if (audience && audience.members.size === 0) audience.stream?.subscription?.stop();
+    if (audience?.stream && audience.members.size === 0) stop(audience.stream);
     const principal = member.caller.principal;
     if (principal.kind !== 'user' || member.caller.accountId === undefined) return;
     const staff = this.staff.get(member.caller.accountId);
@@ -193,7 +201,7 @@ export class Audiences {
     }
     stream.subscription = subscription;
     if (audience.members.size === 0) {
-      subscription.stop();
+      stop(stream);
       return false;
     }
     audience.stream = stream;
@@ -269,11 +277,11 @@ export class Audiences {
       const key = keyOf(stream.representative);
       const audience = key === null ? undefined : this.audiences.get(key);
       stream.audience = undefined;
-      if (audience && !audience.stream && !audience.starting) {
+      if (!stream.stopped && audience && !audience.stream && !audience.starting) {
         audience.stream = stream;
         stream.audience = audience;
       } else {
-        stream.subscription?.stop();
+        stop(stream);
       }
     }
     // Audiences no stream serves get one, run as their first member.
