@@ -25,6 +25,7 @@ import { mountAttachmentDownload } from './rest/attachment-download.ts';
 import { registerMultipart } from './rest/multipart.ts';
 import { routeTable } from './rest/table.ts';
 import { createServices } from './services.ts';
+import { shareWrites } from './shared-writes.ts';
 import { EventStreams } from './operations/event-streams.ts';
 import { Metrics } from './operations/metrics.ts';
 import { Readiness } from './operations/readiness.ts';
@@ -102,6 +103,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     onRedisError: (error) => http.log.error({ err: error }, 'Redis connection failed'),
     onFanOut: metrics.eventFanOut,
   });
+  // Every instance hears of the others' writes, so that its read caches stay true (src/shared-writes.ts).
+  const stopSharingWrites = config.redisUrl
+    ? shareWrites(database, {
+        redisUrl: config.redisUrl,
+        namespace: config.redisNamespace,
+        onRedisError: (error) => http.log.error({ err: error }, 'Redis connection failed'),
+      })
+    : async () => undefined;
   const readiness = new Readiness({ database, bus, redisConfigured: config.redisUrl !== undefined, logger: http.log });
   const pubsub = bus.pubsub;
   const readCache = { writeEpoch: database.writeEpoch, maxEntries: config.readCacheEntries };
@@ -208,6 +217,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           resources: [
             { name: 'event bus', close: () => bus.close() },
             { name: 'presence', close: () => presence.close() },
+            { name: 'shared writes', close: stopSharingWrites },
             { name: 'database', close: () => database.close() },
           ],
           logger: http.log,

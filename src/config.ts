@@ -87,9 +87,9 @@ export interface Config {
   shutdownTimeoutSeconds: number;
   /**
    * Entries of each read cache (token owners, memberships, GraphQL query
-   * results), valid until this process's next committed write and at most
-   * 5 s; 0 turns them off. They are off whenever REDIS_URL is set: other
-   * instances' writes are not seen here.
+   * results), valid until the next committed write to their tables (this
+   * instance's, or with REDIS_URL another's, src/shared-writes.ts) and at
+   * most 5 s; 0 turns them off.
    */
   readCacheEntries: number;
 }
@@ -125,6 +125,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookTimeoutSeconds: e.WEBHOOK_TIMEOUT,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT,
-    readCacheEntries: e.REDIS_URL ? 0 : e.SNYPTO_READ_CACHE_ENTRIES,
+    readCacheEntries: e.SNYPTO_READ_CACHE_ENTRIES,
   };
 }

@@ -48,6 +48,14 @@ export interface Database {
    */
   writeEpoch(tables?: readonly string[]): number;
   /**
+   * Tells `listener` of each write this process reports to `writeEpoch` (its
+   * table, undefined when unnamed): as its statement runs and again as its
+   * transaction ends. Returns the function that stops it.
+   */
+  onWrite(listener: (table: string | undefined) => void): () => void;
+  /** Raises the write epochs for writes another instance made (src/shared-writes.ts); not told to `onWrite`. */
+  noteWrites(tables: readonly (string | undefined)[]): void;
+  /**
    * Runs `work` in one Prisma interactive transaction, with Prisma's client
    * for it and `RawSql` through that client.
    */
@@ -236,14 +244,26 @@ function observers() {
   /** Writes to a table the statement did not name plainly: they may have changed any table. */
   let unnamed = 0;
   const tableEpochs = new Map<string, number>();
+  const writeListeners = new Set<(table: string | undefined) => void>();
+  const raise = (table: string | undefined) => {
+    epoch += 1;
+    if (table === undefined) unnamed += 1;
+    else tableEpochs.set(table, (tableEpochs.get(table) ?? 0) + 1);
+  };
   return {
     announce: (sql: string) => {
       for (const listener of listeners) listener(sql);
     },
     wrote: (table: string | undefined) => {
-      epoch += 1;
-      if (table === undefined) unnamed += 1;
-      else tableEpochs.set(table, (tableEpochs.get(table) ?? 0) + 1);
+      raise(table);
+      for (const listener of writeListeners) listener(table);
+    },
+    onWrite: (listener: (table: string | undefined) => void) => {
+      writeListeners.add(listener);
+      return () => void writeListeners.delete(listener);
+    },
+    noteWrites: (tables: readonly (string | undefined)[]) => {
+      for (const table of tables) raise(table);
     },
     writeEpoch: (tables?: readonly string[]) =>
       tables ? tables.reduce((sum, table) => sum + (tableEpochs.get(table) ?? 0), unnamed) : epoch,
@@ -295,6 +315,8 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databas
         appliedMigrations,
         onStatement: statements.onStatement,
         writeEpoch: statements.writeEpoch,
+        onWrite: statements.onWrite,
+        noteWrites: statements.noteWrites,
         transaction: transactionRunner(prisma),
         rawTransaction: async (work) => inDriverTransaction(await driver(), work),
         startupDone: releaseStartup,
@@ -322,6 +344,8 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databas
     appliedMigrations,
     onStatement: statements.onStatement,
     writeEpoch: statements.writeEpoch,
+    onWrite: statements.onWrite,
+    noteWrites: statements.noteWrites,
     transaction: transactionRunner(prisma),
     rawTransaction: async (work) => inDriverTransaction(await driver(), work),
     // One process owns an embedded database: there is nobody to wait for.

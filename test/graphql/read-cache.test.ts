@@ -150,10 +150,10 @@ describe('the write epoch', () => {
 });
 
 describe('read cache configuration', () => {
-  it('is off when REDIS_URL says other instances share the database, and refuses a negative size', () => {
+  it('is on by default, with REDIS_URL too (instances share their writes), off at 0, and refuses a negative size', () => {
     expect(loadConfig({}).readCacheEntries).toBe(2000);
     expect(loadConfig({ SNYPTO_READ_CACHE_ENTRIES: '0' }).readCacheEntries).toBe(0);
-    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).readCacheEntries).toBe(0);
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).readCacheEntries).toBe(2000);
     expect(() => loadConfig({ SNYPTO_READ_CACHE_ENTRIES: '-1' })).toThrow(/SNYPTO_READ_CACHE_ENTRIES/);
   });
 });

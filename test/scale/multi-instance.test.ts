@@ -296,6 +296,33 @@ describe.skipIf(!scaleOut.available)('three instances on one PostgreSQL database
     for (const id of returned) expect(displayIds).toContain(id);
   });
 
+  it('keeps every instance\'s read caches true to writes made on another', async () => {
+    const profileOn = (instance: Instance, token: string) => fetch(`${instance.url}/api/v1/profile`, { headers: { api_access_token: token } });
+    // A token B has cached stops working there as soon as A has reset it.
+    const agent = await admin(a, 'POST', account('/agents'), { name: 'Cached', email: `${unique('cached')}@scale.test`, role: 'agent' });
+    const { rows } = await sql.query<{ token: string }>('SELECT token FROM access_tokens WHERE user_id = $1', [agent.id]);
+    const oldToken = rows[0]!.token;
+    expect((await profileOn(b, oldToken)).status).toBe(200);
+    const reset = await rest(a.url, oldToken, 'POST', '/api/v1/profile/reset_access_token');
+    expect(reset.access_token).not.toBe(oldToken);
+    expect((await profileOn(b, oldToken)).status).toBe(401);
+    expect((await profileOn(b, reset.access_token)).status).toBe(200);
+
+    // A GraphQL answer B has cached follows a change made on A.
+    const myName = async () => {
+      const response = await fetch(`${b.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', api_access_token: SCALE_ADMIN_TOKEN },
+        body: JSON.stringify({ query: '{ me { name } }' }),
+      });
+      return ((await response.json()) as { data: { me: { name: string } } }).data.me.name;
+    };
+    expect(await myName()).toBe(await myName());
+    const name = unique('Renamed');
+    await admin(a, 'PUT', '/api/v1/profile', { name });
+    expect(await myName()).toBe(name);
+  });
+
   it('loses no delivery when an instance is killed with deliveries in flight', { timeout: 45_000 }, async () => {
     let release!: () => void;
     const held = new Promise<number>((resolve) => (release = () => resolve(200)));
