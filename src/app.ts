@@ -186,7 +186,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   metrics.observe({
     openSockets: { 'graphql-ws': () => graphqlWs.clients.size, cable: () => cable.size, sse: () => eventStreams.size },
-    subscriptions: { 'graphql-ws': graphqlWsBinding.subscriptions, cable: () => audiences.counts.members },
+    subscriptions: { 'graphql-ws': graphqlWsBinding.subscriptions, cable: () => audiences.subscriptions },
     webhookBacklog: webhookBacklog(db, { now: options.clock, logger: http.log }),
   });
 

@@ -48,9 +48,10 @@ export interface Database {
    */
   writeEpoch(tables?: readonly string[]): number;
   /**
-   * Tells `listener` of each write this process reports to `writeEpoch` (its
-   * table, undefined when unnamed): as its statement runs and again as its
-   * transaction ends. Returns the function that stops it.
+   * Tells `listener` of each write this process makes, once others can see
+   * it (its table, undefined when unnamed): a statement outside a
+   * transaction as it runs, a transaction's tables as it ends. Returns the
+   * function that stops it.
    */
   onWrite(listener: (table: string | undefined) => void): () => void;
   /** Raises the write epochs for writes another instance made (src/shared-writes.ts); not told to `onWrite`. */
@@ -173,9 +174,10 @@ interface Observers {
   /**
    * Called for a write (its table, or undefined when it cannot be named):
    * when the statement has run, and again when its transaction ends, commit
-   * or rollback, so that whatever was read meanwhile is not kept.
+   * or rollback, so that whatever was read meanwhile is not kept. `visible`:
+   * other connections can see it now (no transaction is still open on it).
    */
-  wrote: (table: string | undefined) => void;
+  wrote: (table: string | undefined, visible: boolean) => void;
 }
 
 /**
@@ -186,7 +188,7 @@ interface Observers {
 function observeQueryable<Q extends SqlQueryable>(queryable: Q, observers: Observers, inTransaction = false): Q {
   const written = new Set<string | undefined>();
   const ended = () => {
-    for (const table of written) observers.wrote(table);
+    for (const table of written) observers.wrote(table, true);
   };
   return new Proxy(queryable, {
     get(target, property) {
@@ -198,7 +200,7 @@ function observeQueryable<Q extends SqlQueryable>(queryable: Q, observers: Obser
           const result = await (value as (q: unknown) => Promise<unknown>).call(target, query);
           if (!isRead(query.sql) && wrote(query.sql, result))
             for (const table of writtenTables(query.sql)) {
-              observers.wrote(table);
+              observers.wrote(table, !inTransaction);
               if (inTransaction) written.add(table);
             }
           return result;
@@ -254,9 +256,9 @@ function observers() {
     announce: (sql: string) => {
       for (const listener of listeners) listener(sql);
     },
-    wrote: (table: string | undefined) => {
+    wrote: (table: string | undefined, visible: boolean) => {
       raise(table);
-      for (const listener of writeListeners) listener(table);
+      if (visible) for (const listener of writeListeners) listener(table);
     },
     onWrite: (listener: (table: string | undefined) => void) => {
       writeListeners.add(listener);
@@ -294,6 +296,32 @@ function createClient(adapter: SqlDriverAdapterFactory): PrismaClient {
   }) as unknown as PrismaClient;
 }
 
+/** A Database over a migrated adapter: its statements observed, Prisma's client and the raw hot path on it. */
+function databaseOver(
+  adapter: SqlDriverAdapterFactory,
+  kind: Database['kind'],
+  appliedMigrations: string[],
+  lifecycle: { startupDone: () => Promise<void>; close: (prisma: PrismaClient) => Promise<void> },
+): Database {
+  const statements = observers();
+  const factory = observeFactory(adapter, statements);
+  const prisma = createClient(factory);
+  const driver = connectedAdapter(prisma, factory);
+  return {
+    prisma,
+    kind,
+    appliedMigrations,
+    onStatement: statements.onStatement,
+    writeEpoch: statements.writeEpoch,
+    onWrite: statements.onWrite,
+    noteWrites: statements.noteWrites,
+    transaction: transactionRunner(prisma),
+    rawTransaction: async (work) => inDriverTransaction(await driver(), work),
+    startupDone: lifecycle.startupDone,
+    close: () => lifecycle.close(prisma),
+  };
+}
+
 /** Opens the configured database and brings its schema up to date. */
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>): Promise<Database> {
   if (config.databaseUrl) {
@@ -305,26 +333,13 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databas
     const releaseStartup = await takeStartupLock(config.databaseUrl);
     try {
       const appliedMigrations = await applyMigrations(adapter());
-      const statements = observers();
-      const factory = observeFactory(adapter(), statements);
-      const prisma = createClient(factory);
-      const driver = connectedAdapter(prisma, factory);
-      return {
-        prisma,
-        kind: 'postgresql',
-        appliedMigrations,
-        onStatement: statements.onStatement,
-        writeEpoch: statements.writeEpoch,
-        onWrite: statements.onWrite,
-        noteWrites: statements.noteWrites,
-        transaction: transactionRunner(prisma),
-        rawTransaction: async (work) => inDriverTransaction(await driver(), work),
+      return databaseOver(adapter(), 'postgresql', appliedMigrations, {
         startupDone: releaseStartup,
-        close: async () => {
+        close: async (prisma) => {
           await releaseStartup();
           await prisma.$disconnect();
         },
-      };
+      });
     } catch (error) {
       await releaseStartup();
       throw error;
@@ -334,25 +349,12 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databas
   await mkdir(config.dataDir, { recursive: true });
   const pglite = await PGlite.create(config.dataDir);
   const appliedMigrations = await applyMigrations(new PrismaPGlite(pglite));
-  const statements = observers();
-  const factory = observeFactory(new PrismaPGlite(pglite), statements);
-  const prisma = createClient(factory);
-  const driver = connectedAdapter(prisma, factory);
-  return {
-    prisma,
-    kind: 'pglite',
-    appliedMigrations,
-    onStatement: statements.onStatement,
-    writeEpoch: statements.writeEpoch,
-    onWrite: statements.onWrite,
-    noteWrites: statements.noteWrites,
-    transaction: transactionRunner(prisma),
-    rawTransaction: async (work) => inDriverTransaction(await driver(), work),
+  return databaseOver(new PrismaPGlite(pglite), 'pglite', appliedMigrations, {
     // One process owns an embedded database: there is nobody to wait for.
     startupDone: async () => undefined,
-    close: async () => {
+    close: async (prisma) => {
       await prisma.$disconnect();
       await pglite.close();
     },
-  };
+  });
 }

@@ -4,9 +4,9 @@
  * read until the next write to the tables it came from (db.ts
  * `writeEpoch`). With several instances (REDIS_URL), an instance also has to
  * hear of the others' writes: each one publishes the tables it writes on
- * the Redis channel `<namespace>:writes` (as each statement runs, and again
- * as its transaction ends), and every other instance raises its write epochs
- * for them (`noteWrites`).
+ * the Redis channel `<namespace>:writes` once the write is visible to them
+ * (as a statement outside a transaction runs, as a transaction ends), and
+ * every other instance raises its write epochs for them (`noteWrites`).
  *
  * The tables go out in the same tick as the write is reported, before the
  * answer to the request that wrote is sent: a client that writes through one
@@ -14,8 +14,8 @@
  * write, where its own request takes two (answer, then new request).
  */
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import type { Database } from './db.ts';
+import { connectRedis } from './redis.ts';
 
 export interface SharedWritesOptions {
   redisUrl: string;
@@ -30,13 +30,8 @@ type WireTable = string | null;
 export function shareWrites(database: Pick<Database, 'onWrite' | 'noteWrites'>, options: SharedWritesOptions): () => Promise<void> {
   const channel = `${options.namespace}:writes`;
   const instance = randomUUID();
-  const connect = () => {
-    const client = new Redis(options.redisUrl, { maxRetriesPerRequest: 2 });
-    client.on('error', options.onRedisError);
-    return client;
-  };
-  const publisher = connect();
-  const subscriber = connect();
+  const publisher = connectRedis(options.redisUrl, options.onRedisError);
+  const subscriber = connectRedis(options.redisUrl, options.onRedisError);
   subscriber.subscribe(channel).catch(options.onRedisError);
   subscriber.on('message', (_channel: string, text: string) => {
     const { from, tables } = JSON.parse(text) as { from: string; tables: WireTable[] };

@@ -109,9 +109,9 @@ export class Audiences {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** How many audiences (running subscriptions) there are, and how many subscriptions they serve. */
-  get counts(): { audiences: number; members: number } {
-    return { audiences: this.audiences.size, members: this.audienceOf.size };
+  /** How many RoomChannel subscriptions the audiences serve (metrics). */
+  get subscriptions(): number {
+    return this.audienceOf.size;
   }
 
   /**

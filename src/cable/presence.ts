@@ -23,7 +23,7 @@
  * 1 s stale, and still one read per account per second however many
  * subscribe.
  */
-import { Redis } from 'ioredis';
+import { connectRedis } from '../redis.ts';
 import type { PrismaClient } from '../db.ts';
 import { EpochCache } from '../epoch-cache.ts';
 import type { RoomCaller } from './room-channel.ts';
@@ -95,8 +95,7 @@ function inMemory(now: () => number): PresenceStore {
 
 function inRedis(redisUrl: string, namespace: string, now: () => number, onError?: (error: Error) => void): PresenceStore {
   const presenceKey = (accountId: number, kind: Kind) => presenceKeyOf(namespace, accountId, kind);
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
-  redis.on('error', (error: Error) => onError?.(error));
+  const redis = connectRedis(redisUrl, onError);
   const ids = (members: unknown) => (members as string[]).map(Number);
   return {
     async touch(accountId, kind, id, read) {

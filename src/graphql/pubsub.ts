@@ -13,8 +13,9 @@
 import { setMaxListeners } from 'node:events';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { AnyDomainEvent } from '../events/catalogue.ts';
+import { connectRedis } from '../redis.ts';
 
 /** What subscription resolvers subscribe to: an account's events, as they reach this instance. */
 export interface SnyptoPubSub {
@@ -102,13 +103,8 @@ function inProcess(): Transport {
 }
 
 function throughRedis(redisUrl: string, options: EventBusOptions): Transport {
-  const connect = () => {
-    const client = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
-    client.on('error', (error: Error) => options.onRedisError?.(error));
-    return client;
-  };
-  const publishClient = connect();
-  const subscribeClient = connect();
+  const publishClient = connectRedis(redisUrl, options.onRedisError);
+  const subscribeClient = connectRedis(redisUrl, options.onRedisError);
   // The event target calls these without awaiting them: a failure (Redis down, or closing) is logged, never left unhandled.
   const logged = (work: Promise<unknown>) => void work.catch((error: Error) => options.onRedisError?.(error));
   const eventTarget = createRedisEventTarget<CustomEvent>({
@@ -146,21 +142,20 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
   const transport = options.redisUrl ? throughRedis(options.redisUrl, options) : inProcess();
   const { eventTarget } = transport;
   const topic = (accountId: number) => topicOf(options.namespace ?? 'snypto', accountId);
-  const pubsub: SnyptoPubSub = {
-    subscribe: (_topic, accountId) =>
-      new Repeater<AnyDomainEvent>((push, stop) => {
-        const listener = (event: Event) => void push((event as CustomEvent<AnyDomainEvent>).detail);
-        eventTarget.addEventListener(topic(accountId), listener);
-        void stop.then(() => eventTarget.removeEventListener(topic(accountId), listener));
-      }, new SlidingBuffer(SUBSCRIBER_BACKLOG)),
+  const listen = (accountId: number, listener: (event: AnyDomainEvent) => void) => {
+    const callback = (event: Event) => listener((event as CustomEvent<AnyDomainEvent>).detail);
+    eventTarget.addEventListener(topic(accountId), callback);
+    return () => eventTarget.removeEventListener(topic(accountId), callback);
   };
   return {
-    pubsub,
-    listen(accountId, listener) {
-      const callback = (event: Event) => listener((event as CustomEvent<AnyDomainEvent>).detail);
-      eventTarget.addEventListener(topic(accountId), callback);
-      return () => eventTarget.removeEventListener(topic(accountId), callback);
+    pubsub: {
+      subscribe: (_topic, accountId) =>
+        new Repeater<AnyDomainEvent>((push, stop) => {
+          const stopListening = listen(accountId, (event) => void push(event));
+          void stop.then(stopListening);
+        }, new SlidingBuffer(SUBSCRIBER_BACKLOG)),
     },
+    listen,
     publish(events) {
       for (const event of events) eventTarget.dispatchEvent(new CustomEvent(topic(event.accountId), { detail: event }));
     },

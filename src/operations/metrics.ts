@@ -115,24 +115,18 @@ export class Metrics {
   /** Registers the gauges read at scrape time. */
   observe(sources: MetricSources): void {
     const registers = [this.registry];
-    new Gauge({
-      name: `${METRIC_PREFIX}open_sockets`,
-      help: 'Open long-lived connections, by transport',
-      labelNames: ['transport'],
-      registers,
-      collect() {
-        for (const [transport, count] of Object.entries(sources.openSockets)) this.set({ transport }, count());
-      },
-    });
-    new Gauge({
-      name: `${METRIC_PREFIX}subscriptions`,
-      help: 'Active subscriptions, by transport (where the transport can count them)',
-      labelNames: ['transport'],
-      registers,
-      collect() {
-        for (const [transport, count] of Object.entries(sources.subscriptions)) this.set({ transport }, count());
-      },
-    });
+    const byTransport = (name: string, help: string, counts: Partial<Record<Transport, () => number>>) =>
+      new Gauge({
+        name: `${METRIC_PREFIX}${name}`,
+        help,
+        labelNames: ['transport'],
+        registers,
+        collect() {
+          for (const [transport, count] of Object.entries(counts)) this.set({ transport }, count());
+        },
+      });
+    byTransport('open_sockets', 'Open long-lived connections, by transport', sources.openSockets);
+    byTransport('subscriptions', 'Active subscriptions, by transport (where the transport can count them)', sources.subscriptions);
     new Gauge({
       name: `${METRIC_PREFIX}webhook_backlog`,
       help: 'Webhook deliveries due and not yet delivered (NaN when the database did not answer)',
