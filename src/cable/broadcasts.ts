@@ -13,7 +13,7 @@
  */
 import type { PrismaClient } from '../db.ts';
 import { presentConversationPush } from '../domain/conversations/presenter.ts';
-import { loadConversationView } from '../domain/conversations/view.ts';
+import { loadConversationView, loadUnreadCounts } from '../domain/conversations/view.ts';
 import { messageViewInclude, presentMessageEvent, type MessageView } from '../domain/messages/presenter.ts';
 import { presentAgentBotPush, presentContactPush, presentUserPush } from '../domain/senders/presenter.ts';
 import type { AnyDomainEvent, EventName, Performer } from '../events/catalogue.ts';
@@ -77,15 +77,15 @@ export async function buildCableBroadcast(db: PrismaClient, event: AnyDomainEven
   switch (event.name) {
     case 'message.created':
     case 'message.updated': {
-      // The three reads at once: every subscriber waits for this broadcast.
-      const [message, view, performer] = await Promise.all([
+      // The three reads at once, and only what the shape shows: every subscriber waits for this broadcast.
+      const [message, unread, performer] = await Promise.all([
         db.message.findUnique({ where: { id: event.data.messageId }, include: messageViewInclude(accountId) }) as Promise<MessageView | null>,
-        loadConversationView(db, accountId, event.data.conversationId),
+        loadUnreadCounts(db, [event.data.conversationId]),
         performerPush(db, accountId, event.performer),
       ]);
-      if (!message || !view) return null;
+      if (!message) return null;
       const echoId = event.name === 'message.created' ? (event.data.echoId ?? message.echoId ?? undefined) : undefined;
-      const data = presentMessageEvent(message, view.unreadCount, echoId);
+      const data = presentMessageEvent(message, unread.get(event.data.conversationId) ?? 0, echoId);
       const changes = event.name === 'message.updated' ? { previous_changes: event.data.previousChanges } : {};
       return { event: event.name, data: await withPerformer({ ...data, ...changes }, Promise.resolve(performer)) };
     }

@@ -2,14 +2,15 @@
  * `/cable`: Chatwoot's Action Cable endpoint (spec/EVENTS.md §2). Accepts
  * WebSocket upgrades from any origin with the subprotocol
  * `actioncable-v1-json`, greets each connection, pings every connection
- * every 3 seconds from one timer, and on shutdown tells every client to
+ * every 3 seconds (heartbeat.ts), and on shutdown tells every client to
  * reconnect (`disconnect`, `server_restart`, `reconnect: true`).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { CableConnection, type ConnectionDeps } from './connection.ts';
-import { CABLE_PROTOCOL, PING_INTERVAL_MS, WELCOME, pingFrame } from './protocol.ts';
+import { Heartbeat } from './heartbeat.ts';
+import { CABLE_PROTOCOL, WELCOME } from './protocol.ts';
 
 /** The largest client frame accepted; Action Cable commands are a few hundred bytes. */
 const MAX_FRAME_BYTES = 64 * 1024;
@@ -24,7 +25,7 @@ export class CableServer {
     handleProtocols: (protocols) => (protocols.has(CABLE_PROTOCOL) ? CABLE_PROTOCOL : false),
   });
   private readonly connections = new Set<CableConnection>();
-  private pinger: NodeJS.Timeout | undefined;
+  private readonly heartbeat = new Heartbeat<CableConnection>();
 
   constructor(private readonly deps: ConnectionDeps) {}
 
@@ -34,20 +35,18 @@ export class CableServer {
   }
 
   start(): void {
-    this.pinger = setInterval(() => {
-      const ping = pingFrame(new Date());
-      for (const connection of this.connections) connection.send(ping);
-    }, PING_INTERVAL_MS);
-    this.pinger.unref();
+    this.heartbeat.start();
   }
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       const connection = new CableConnection(ws, this.deps);
       this.connections.add(connection);
+      this.heartbeat.add(connection);
       ws.on('message', (data, isBinary) => connection.onFrame(data, isBinary));
       ws.on('close', () => {
         this.connections.delete(connection);
+        this.heartbeat.remove(connection);
         connection.onClose();
       });
       ws.on('error', () => ws.terminate());
@@ -57,7 +56,7 @@ export class CableServer {
 
   /** Tells every client the server restarts (they reconnect), then closes the sockets. */
   stop(): void {
-    clearInterval(this.pinger);
+    this.heartbeat.stop();
     for (const connection of this.connections) connection.disconnect('server_restart', true);
     this.connections.clear();
   }

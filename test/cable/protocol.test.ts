@@ -40,6 +40,27 @@ describe('the connection', () => {
     cable.close();
   });
 
+  it('spreads the pings of many connections over the 3 seconds, each connection pinged every 3 seconds', async () => {
+    const cables = await Promise.all(Array.from({ length: 30 }, () => rawCable(server.wsUrl)));
+    const isPing = (f: { type?: string }) => f.type === 'ping';
+    const times = await Promise.all(
+      cables.map(async (cable) => {
+        await cable.frames.next(isPing, 4_000);
+        const first = performance.now();
+        await cable.frames.next(isPing, 4_000);
+        return { first, interval: performance.now() - first };
+      }),
+    );
+    for (const { interval } of times) {
+      expect(interval).toBeGreaterThan(2_500);
+      expect(interval).toBeLessThan(4_000);
+    }
+    // All at once, a broadcast would wait behind a ping written to every socket.
+    const firsts = times.map((t) => t.first);
+    expect(Math.max(...firsts) - Math.min(...firsts)).toBeGreaterThan(1_500);
+    for (const cable of cables) cable.close();
+  });
+
   it('echoes the identifier byte for byte, ignores a duplicate subscribe and rejects what names nobody', async () => {
     const session = await contactSession(server);
     const cable = await rawCable(server.wsUrl);

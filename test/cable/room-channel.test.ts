@@ -139,6 +139,25 @@ describe('message events', () => {
     }
   });
 
+  it('counts the conversation\'s unread incoming messages in message.created, from when the agents last looked', async () => {
+    const inbox = await clientInbox(server);
+    const session = await contactSession(inbox);
+    const adminRoom = agentRoom(await administrator());
+    await adminRoom.outcome;
+    const send = async (content: string) => {
+      const sent = await request(server.url, 'POST', `${session.base}/conversations/${session.conversationId}/messages`, { body: { content } });
+      expect(sent.status).toBe(200);
+      const { data } = await adminRoom.received.next(isEvent('message.created', (d) => d.id === sent.body.id));
+      return data.conversation.unread_count as number;
+    };
+    const first = await send('One');
+    expect(first).toBeGreaterThanOrEqual(1);
+    expect(await send('Two')).toBe(first + 1);
+    const seen = await adminApi(server).post(accountPath(server, `/conversations/${session.conversationId}/update_last_seen`), {});
+    expect(seen.status).toBe(200);
+    expect(await send('Three')).toBe(1);
+  });
+
   it('never sends one contact another contact\'s messages', async () => {
     const inbox = await clientInbox(server);
     const mine = await contactSession(inbox);

@@ -56,12 +56,7 @@ export async function loadConversationViews(tx: Tx, accountId: number, ids: numb
       SELECT DISTINCT ON (conversation_id) conversation_id, id FROM messages
       WHERE conversation_id = ANY(${ids}) AND message_type <> 'activity'
       ORDER BY conversation_id, id DESC`,
-    tx.$queryRaw<{ conversation_id: number; unread: number }[]>`
-      SELECT c.id AS conversation_id, LEAST(COUNT(m.id), 10)::int AS unread
-      FROM conversations c JOIN messages m ON m.conversation_id = c.id
-      WHERE c.id = ANY(${ids}) AND m.message_type = 'incoming'
-        AND (c.agent_last_seen_at IS NULL OR m.created_at > c.agent_last_seen_at)
-      GROUP BY c.id`,
+    loadUnreadCounts(tx, ids),
   ]);
   const messageIds = [...new Set([...lastAny, ...lastChat, ...lastNonActivity].map((r) => r.id))];
   const messages = messageIds.length
@@ -71,7 +66,6 @@ export async function loadConversationViews(tx: Tx, accountId: number, ids: numb
   const pick = (rows: LastRow[]) =>
     new Map(rows.map((r) => [r.conversation_id, messageById.get(r.id) ?? null]));
   const [anyBy, chatBy, nonActivityBy] = [pick(lastAny), pick(lastChat), pick(lastNonActivity)];
-  const unreadBy = new Map(unread.map((r) => [r.conversation_id, Number(r.unread)]));
   const byId = new Map(conversations.map((c) => [c.id, c]));
   return ids.flatMap((id) => {
     const conversation = byId.get(id);
@@ -82,10 +76,21 @@ export async function loadConversationViews(tx: Tx, accountId: number, ids: numb
         lastMessage: anyBy.get(id) ?? null,
         lastChatMessage: chatBy.get(id) ?? null,
         lastNonActivityMessage: nonActivityBy.get(id) ?? null,
-        unreadCount: unreadBy.get(id) ?? 0,
+        unreadCount: unread.get(id) ?? 0,
       },
     ];
   });
+}
+
+/** Each conversation's unread count: incoming messages since the agents last looked, capped at 10 (0 when none). */
+export async function loadUnreadCounts(tx: Tx, ids: number[]): Promise<Map<number, number>> {
+  const rows = await tx.$queryRaw<{ conversation_id: number; unread: number }[]>`
+    SELECT c.id AS conversation_id, LEAST(COUNT(m.id), 10)::int AS unread
+    FROM conversations c JOIN messages m ON m.conversation_id = c.id
+    WHERE c.id = ANY(${ids}) AND m.message_type = 'incoming'
+      AND (c.agent_last_seen_at IS NULL OR m.created_at > c.agent_last_seen_at)
+    GROUP BY c.id`;
+  return new Map(rows.map((r) => [r.conversation_id, Number(r.unread)]));
 }
 
 /** Loads one conversation's view, or null. */
