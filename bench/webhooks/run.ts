@@ -28,7 +28,11 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const token = 'bench-admin-token-0123456789';
 
-/** The receiver: counts what arrives per path, answers as `healthy` says, and notes each delivery's delay. */
+/**
+ * The receiver: counts what arrives per path (and, as `<path>:message_created`,
+ * the message deliveries among it), answers as `healthy` says, and notes
+ * each message delivery's delay.
+ */
 class Receiver {
   healthy = false;
   readonly counts = new Map<string, number>();
@@ -46,16 +50,15 @@ class Receiver {
           res.writeHead(503, { 'retry-after': '3600' }).end();
           return;
         }
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { event: string; created_at?: string };
         const path = req.url ?? '/';
-        const count = (this.counts.get(path) ?? 0) + 1;
-        this.counts.set(path, count);
-        if (path === '/live') {
-          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { event: string; created_at?: string };
-          if (body.event === 'message_created' && body.created_at) this.delaysMs.push(Date.now() - Date.parse(body.created_at));
-        }
+        const keys = body.event === 'message_created' ? [path, `${path}:message_created`] : [path];
+        for (const key of keys) this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+        if (path === '/live' && body.event === 'message_created' && body.created_at)
+          this.delaysMs.push(Date.now() - Date.parse(body.created_at));
         res.writeHead(200).end('ok');
         for (const waiter of [...this.waiters])
-          if (waiter.path === path && count >= waiter.count) {
+          if (keys.includes(waiter.path) && this.counts.get(waiter.path)! >= waiter.count) {
             this.waiters.splice(this.waiters.indexOf(waiter), 1);
             waiter.resolve();
           }
@@ -65,7 +68,7 @@ class Receiver {
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  /** Resolves once `count` deliveries reached `path`. */
+  /** Resolves once `count` deliveries reached `path` (a path, or `<path>:message_created`). */
   until(path: string, count: number, timeoutMs: number): Promise<void> {
     if ((this.counts.get(path) ?? 0) >= count) return Promise.resolve();
     return new Promise((resolve, reject) => {
@@ -154,7 +157,7 @@ const result = await withScratchDatabase(databaseUrl, async (database) => {
       sends.push(post(server.url, live.paths[n % 100]!, n));
     }
     await Promise.all(sends);
-    await receiver.until('/live', total, 60_000);
+    await receiver.until('/live:message_created', total, 60_000);
     return { pending, drainSeconds, delays: [...receiver.delaysMs].sort((a, b) => a - b) };
   } finally {
     await db.end();

@@ -36,6 +36,8 @@ export const CABLE_EVENTS = [
   'conversation.typing_off',
   'assignee.changed',
   'team.changed',
+  'conversation.contact_changed',
+  'first.reply.created',
   'contact.created',
   'contact.updated',
   'contact.merged',
@@ -89,6 +91,16 @@ export async function buildCableBroadcast(db: PrismaClient, event: AnyDomainEven
       const changes = event.name === 'message.updated' ? { previous_changes: event.data.previousChanges } : {};
       return { event: event.name, data: await withPerformer({ ...data, ...changes }, Promise.resolve(performer)) };
     }
+    case 'first.reply.created': {
+      // The reply's push data, without a performer (Chatwoot sends `message.push_event_data` as it is).
+      const [message, unread] = await Promise.all([
+        db.message.findUnique({ where: { id: event.data.messageId }, include: messageViewInclude(accountId) }) as Promise<MessageView | null>,
+        loadUnreadCounts(db, [event.data.conversationId]),
+      ]);
+      if (!message) return null;
+      const data = presentMessageEvent(message, unread.get(event.data.conversationId) ?? 0, event.data.echoId ?? message.echoId ?? undefined);
+      return { event: event.name, data: { ...data, account_id: accountId } };
+    }
     case 'conversation.created': {
       const view = await loadConversationView(db, accountId, event.data.conversationId);
       return view && { event: event.name, data: await withPerformer(presentConversationPush(view)) };
@@ -97,7 +109,8 @@ export async function buildCableBroadcast(db: PrismaClient, event: AnyDomainEven
     case 'conversation.updated':
     case 'conversation.read':
     case 'assignee.changed':
-    case 'team.changed': {
+    case 'team.changed':
+    case 'conversation.contact_changed': {
       // Chatwoot re-reads the conversation for these: the latest state, no performer.
       const view = await loadConversationView(db, accountId, event.data.conversationId);
       return view && { event: event.name, data: { ...presentConversationPush(view), account_id: accountId } };

@@ -36,6 +36,8 @@ export interface EventDataMap {
      */
     deliveryOutcome?: true;
   };
+  /** A conversation's first public reply by a user (Chatwoot's `first.reply.created`, /cable only). */
+  'first.reply.created': { messageId: number; conversationId: number; inboxId: number; echoId?: string };
   'conversation.created': { conversationId: number; inboxId: number };
   'conversation.status_changed': { conversationId: number; inboxId: number };
   'conversation.updated': {
@@ -48,6 +50,8 @@ export interface EventDataMap {
   'conversation.typing_off': { conversationId: number; inboxId: number; isPrivate: boolean };
   'assignee.changed': { conversationId: number; inboxId: number };
   'team.changed': { conversationId: number; inboxId: number };
+  /** The conversation moved to another contact (a contact merge; /cable only). */
+  'conversation.contact_changed': { conversationId: number; inboxId: number };
   'contact.created': { contactId: number };
   'contact.updated': {
     contactId: number;

@@ -214,6 +214,53 @@ describe('conversation, typing and contact events', () => {
     await contactRoom.received.nothing(300, (b) => b.event === 'conversation.read' || b.event.startsWith('contact.'));
   });
 
+  it('sends first.reply.created to agents for the first reply only, and conversation.updated for the waiting time it clears', async () => {
+    const inbox = await clientInbox(server);
+    const session = await contactSession(inbox);
+    const contactRoom = subscribeRoom(consumer(), { pubsub_token: session.pubsubToken });
+    const adminRoom = agentRoom(await administrator());
+    await Promise.all([contactRoom.outcome, adminRoom.outcome]);
+    const asked = await request(server.url, 'POST', `${session.base}/conversations/${session.conversationId}/messages`, { body: { content: 'Hi?' } });
+    expect(asked.status).toBe(200);
+    await adminRoom.received.next(isEvent('message.created', (d) => d.id === asked.body.id));
+
+    const first = await reply(session.conversationId, { content: 'First answer', echo_id: 'echo-1' });
+    const { data } = await adminRoom.received.next(isEvent('first.reply.created'));
+    expect(data).toMatchObject({ id: first.id, message_type: 1, account_id: server.accountId, conversation_id: session.conversationId, echo_id: 'echo-1' });
+    expect(data.performer).toBeUndefined();
+    for (const room of [adminRoom, contactRoom]) {
+      // Two updates: the contact's question started the waiting time, the first reply ended it.
+      await room.received.next(isEvent('conversation.updated', (d) => d.id === session.conversationId && d.waiting_since > 0));
+      const updated = await room.received.next(isEvent('conversation.updated', (d) => d.id === session.conversationId));
+      expect(updated.data.waiting_since).toBe(0);
+      expect(Math.floor(Date.parse(updated.data.first_reply_created_at) / 1000)).toBe(first.created_at);
+    }
+
+    const second = await reply(session.conversationId, { content: 'Second answer' });
+    await adminRoom.received.next(isEvent('message.created', (d) => d.id === second.id));
+    await adminRoom.received.nothing(300, (b) => b.event === 'first.reply.created' && b.data.id === second.id);
+    await contactRoom.received.nothing(0, (b) => b.event === 'first.reply.created');
+  });
+
+  it('tells agents, not the contact, of each conversation that moves to another contact when contacts merge', async () => {
+    const inbox = await clientInbox(server);
+    const email = `known-${Date.now()}@merge.test`;
+    const known = await adminApi(server).post(accountPath(server, '/contacts'), { name: 'Known', email });
+    expect(known.status).toBe(200);
+    const knownId = known.body.payload.contact.id as number;
+    const session = await contactSession(inbox);
+    const contactRoom = subscribeRoom(consumer(), { pubsub_token: session.pubsubToken });
+    const adminRoom = agentRoom(await administrator());
+    await Promise.all([contactRoom.outcome, adminRoom.outcome]);
+
+    const identified = await request(server.url, 'PATCH', session.base, { body: { email } });
+    expect(identified.status).toBe(200);
+    const { data } = await adminRoom.received.next(isEvent('conversation.contact_changed', (d) => d.id === session.conversationId));
+    expect(data).toMatchObject({ account_id: server.accountId, inbox_id: inbox.id, meta: { sender: { id: knownId } } });
+    await adminRoom.received.next(isEvent('contact.merged', (d) => d.id === knownId));
+    await contactRoom.received.nothing(300, (b) => b.event === 'conversation.contact_changed');
+  });
+
   it('sends typing to everyone but the typer', async () => {
     const inbox = await clientInbox(server);
     const session = await contactSession(inbox);

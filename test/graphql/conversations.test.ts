@@ -30,6 +30,7 @@ import {
   UnmuteConversationDocument,
   UpdateConversationPriorityDocument,
 } from '../generated/graphql.ts';
+import { publicApi } from '../support/client-api.ts';
 import { connectGraphqlWs, untilLive } from '../support/graphql-ws.ts';
 import { contactCaller, globalId, graphql, success } from '../support/graphql.ts';
 import {
@@ -609,21 +610,27 @@ describe('conversation lists', () => {
 describe('conversation subscriptions over graphql-ws', () => {
   const ws = (params: Record<string, unknown>) => connectGraphqlWs(server.wsUrl, params);
 
+  /** The admin's conversationUpdated subscription, once live (`probe`'s priority flips until it is heard). */
+  async function liveConversationUpdates(client: ReturnType<typeof ws>, probe: { gid: string; displayId: number }) {
+    await client.connected;
+    const subscription = client.subscribe(ConversationUpdatedDocument, { scope: { accountId: account } });
+    let flip = false;
+    const sendProbe = () =>
+      graphql(server, server.adminToken, UpdateConversationPriorityDocument, {
+        input: { conversationId: probe.gid, priority: (flip = !flip) ? 'LOW' : 'URGENT' },
+      });
+    const isProbe = (r: { data?: { conversationUpdated?: { displayId: number } } | null }) =>
+      r.data?.conversationUpdated?.displayId === probe.displayId;
+    await untilLive(subscription, sendProbe, isProbe);
+    return { subscription, isProbe };
+  }
+
   it('sends conversationUpdated once per change, with the re-loaded conversation', async () => {
     const probe = await seeded();
     const target = await seeded();
     const client = ws({ api_access_token: server.adminToken });
     try {
-      await client.connected;
-      const subscription = client.subscribe(ConversationUpdatedDocument, { scope: { accountId: account } });
-      let flip = false;
-      const sendProbe = () =>
-        graphql(server, server.adminToken, UpdateConversationPriorityDocument, {
-          input: { conversationId: probe.gid, priority: (flip = !flip) ? 'LOW' : 'URGENT' },
-        });
-      const isProbe = (r: { data?: { conversationUpdated?: { displayId: number } } | null }) =>
-        r.data?.conversationUpdated?.displayId === probe.displayId;
-      await untilLive(subscription, sendProbe, isProbe);
+      const { subscription, isProbe } = await liveConversationUpdates(client, probe);
 
       await graphql(server, server.adminToken, ToggleConversationStatusDocument, { input: { conversationId: target.gid } });
       const statusChange = await subscription.nextMatching((r) => !isProbe(r));
@@ -642,6 +649,41 @@ describe('conversation subscriptions over graphql-ws', () => {
       await graphql(server, server.adminToken, SetConversationLabelsDocument, { input: { conversationId: target.gid, labels: ['x'] } });
       const labelled = await subscription.nextMatching((r) => !isProbe(r));
       expect(labelled.data?.conversationUpdated).toMatchObject({ labels: ['x'] });
+      await subscription.expectNothing(300, (r) => !isProbe(r));
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('sends conversationUpdated when a message starts or ends the waiting time, and when the contact changes in a merge', async () => {
+    const probe = await seeded();
+    const target = await seeded();
+    const client = ws({ api_access_token: server.adminToken });
+    try {
+      const { subscription, isProbe } = await liveConversationUpdates(client, probe);
+
+      expect((await postMessage(target.displayId, { content: 'Help', message_type: 'incoming' })).status).toBe(200);
+      const waiting = await subscription.nextMatching((r) => !isProbe(r));
+      expect(waiting.data?.conversationUpdated).toMatchObject({ displayId: target.displayId, firstReplyCreatedAt: null });
+      expect(waiting.data?.conversationUpdated?.waitingSince).toEqual(expect.any(String));
+      expect((await postMessage(target.displayId, { content: 'Help!', message_type: 'incoming' })).status).toBe(200);
+      expect((await postMessage(target.displayId, { content: 'On it' })).status).toBe(200);
+      const answered = await subscription.nextMatching((r) => !isProbe(r));
+      expect(answered.data?.conversationUpdated).toMatchObject({ displayId: target.displayId, waitingSince: null });
+      expect(answered.data?.conversationUpdated?.firstReplyCreatedAt).toEqual(expect.any(String));
+
+      // The target's contact gives the email of another contact through the Client API: it is merged into that one.
+      const email = `merge-${Date.now()}@graphql.test`;
+      const other = await adminApi(server).post(accountPath(server, '/contacts'), { name: 'Other', email });
+      expect(other.status).toBe(200);
+      const inbox = await adminApi(server).get(accountPath(server, `/inboxes/${target.inbox.id}`));
+      const { sourceId } = await db().contactInbox.findUniqueOrThrow({ where: { id: target.row.contactInboxId } });
+      const identified = await publicApi(server).patch(`/public/api/v1/inboxes/${inbox.body.inbox_identifier}/contacts/${sourceId}`, {
+        email,
+      });
+      expect(identified.status).toBe(200);
+      const moved = await subscription.nextMatching((r) => !isProbe(r));
+      expect(moved.data?.conversationUpdated).toMatchObject({ displayId: target.displayId, contact: { databaseId: other.body.payload.contact.id } });
       await subscription.expectNothing(300, (r) => !isProbe(r));
     } finally {
       await client.dispose();

@@ -86,3 +86,51 @@ describe('account webhook payloads', () => {
     );
   });
 });
+
+describe('a message\'s changes to its conversation', () => {
+  /** The conversation_updated webhooks of the conversation so far, as their changed attribute names. */
+  const updatesOf = (conversationId: number) =>
+    sink.received
+      .filter(event('conversation_updated', (b) => b.id === conversationId))
+      .map((hook) => hook.body.changed_attributes.map((entry: object) => Object.keys(entry)[0]));
+
+  it('announces the waiting time and the first reply with conversation_updated, as Chatwoot\'s conversation update does', async () => {
+    const api = adminApi(server);
+    const inbox = await api.post(accountPath(server, '/inboxes'), { name: 'Waiting', channel: { type: 'api' } });
+    const { sourceId } = await createContactInInbox(server, inbox.body.id);
+    const conversation = await createConversation(server, sourceId);
+    const messages = accountPath(server, `/conversations/${conversation.id}/messages`);
+    const post = async (body: Record<string, unknown>) => {
+      const response = await api.post(messages, body);
+      expect(response.status).toBe(200);
+      await sink.next(event('message_created', (b) => b.id === response.body.id));
+      return response.body;
+    };
+
+    const asked = await post({ content: 'Anyone there?', message_type: 'incoming' });
+    const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+    const waiting = await sink.next(event('conversation_updated', (b) => b.id === conversation.id));
+    const [since, touched] = waiting.body.changed_attributes;
+    expect(since.waiting_since.previous_value).toBeNull();
+    expect(since.waiting_since.current_value).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(seconds(since.waiting_since.current_value)).toBe(asked.created_at);
+    expect(Object.keys(touched)).toEqual(['updated_at']);
+    expect(waiting.body.waiting_since).toBe(asked.created_at);
+
+    await post({ content: 'Hello?', message_type: 'incoming' }); // still waiting: nothing changes
+    await post({ content: 'Looking into it', private: true }); // a private note answers nobody
+    const reply = await post({ content: 'Here I am' });
+    const answered = await sink.next(event('conversation_updated', (b) => b.id === conversation.id && b.waiting_since === 0));
+    const [first, cleared] = answered.body.changed_attributes;
+    expect(first.first_reply_created_at.previous_value).toBeNull();
+    expect(seconds(first.first_reply_created_at.current_value)).toBe(reply.created_at);
+    expect(cleared.waiting_since).toEqual({ previous_value: since.waiting_since.current_value, current_value: null });
+
+    await post({ content: 'Anything else?' }); // not the first reply, nobody waiting
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(updatesOf(conversation.id)).toEqual([
+      ['waiting_since', 'updated_at'],
+      ['first_reply_created_at', 'waiting_since', 'updated_at'],
+    ]);
+  });
+});

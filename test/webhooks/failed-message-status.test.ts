@@ -58,7 +58,7 @@ const isUpdateOf = (messageId: number, status: 'failed' | 'sent') => (hook: Rece
 
 /** Every delivery planned to the inbox's webhook_url. */
 const inboxDeliveries = (inboxId: number) =>
-  server.app.database.prisma.webhookDelivery.findMany({ where: { inboxId, destination: 'api_inbox_webhook' }, orderBy: { createdAt: 'asc' } });
+  server.app.database.prisma.webhookDelivery.findMany({ where: { inboxId, destination: 'api_inbox_webhook' }, orderBy: { eventId: 'asc' } });
 
 /** An account webhook subscribed to message_updated, removed by `done`. */
 async function accountWebhook(url: string) {
@@ -91,7 +91,8 @@ describe('a failing API inbox webhook', () => {
 
       // No delivery loop: the status changes went to the account webhook only, never back to the inbox.
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect((await inboxDeliveries(inbox.id)).map((d) => d.eventName)).toEqual(['conversation_created', 'message_created']);
+      // The first reply is also announced (conversation_updated, first_reply_created_at).
+      expect((await inboxDeliveries(inbox.id)).map((d) => d.eventName)).toEqual(['conversation_created', 'message_created', 'conversation_updated']);
       expect(inboxSink.received.filter((h) => h.body.event === 'message_updated')).toEqual([]);
       expect(accountSink.received.filter((h) => h.body.id === messageId).map((h) => h.body.content_attributes)).toEqual([
         { external_error: '500 Internal Server Error' },
@@ -121,6 +122,7 @@ describe('a failing API inbox webhook', () => {
     expect((await inboxDeliveries(inbox.id)).map((d) => [d.eventName, d.state])).toEqual([
       ['conversation_created', 'succeeded'],
       ['message_created', 'succeeded'],
+      ['conversation_updated', 'succeeded'],
       ['message_created', 'succeeded'],
     ]);
   });
@@ -151,7 +153,12 @@ describe('a failing API inbox webhook', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const shown = await shownMessage(conversation.id, messageId);
     expect(shown).toMatchObject({ status: 'failed', content_attributes: { external_error: 'Provider said no' } });
-    expect((await inboxDeliveries(inbox.id)).length).toBe(3);
+    expect((await inboxDeliveries(inbox.id)).map((d) => d.eventName)).toEqual([
+      'conversation_created',
+      'message_created',
+      'conversation_updated',
+      'message_updated',
+    ]);
   });
 });
 

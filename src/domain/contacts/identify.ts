@@ -87,13 +87,16 @@ export async function identifyContact(
 
 /**
  * Merges `mergee` into `base` (ContactMergeAction): moves its contact
- * inboxes, conversations and sent messages, deletes it (`contact.deleted`),
- * emits `contact.merged`, and completes `base` with the attributes it
- * lacks. Returns the updated `base`.
+ * inboxes, conversations (`conversation.contact_changed` for each) and sent
+ * messages, deletes it (`contact.deleted`), emits `contact.merged`, and
+ * completes `base` with the attributes it lacks. Returns the updated `base`.
  */
 async function mergeContacts(tx: Tx, emit: Emit, base: Contact, mergee: Contact, performer: Performer) {
   const moved = { where: { contactId: mergee.id }, data: { contactId: base.id } };
+  const conversations = await tx.conversation.findMany({ where: moved.where, select: { id: true, inboxId: true }, orderBy: { id: 'asc' } });
   await tx.conversation.updateMany(moved);
+  for (const conversation of conversations)
+    await emit(base.accountId, 'conversation.contact_changed', { conversationId: conversation.id, inboxId: conversation.inboxId }, performer);
   await tx.contactInbox.updateMany(moved);
   await tx.message.updateMany({ where: { senderContactId: mergee.id }, data: { senderContactId: base.id } });
   const merged = deepMerge(presentAttributes(mergee), presentAttributes(base)) as ContactChanges;

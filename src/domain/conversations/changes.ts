@@ -25,7 +25,7 @@ const WATCHED = {
 } as const satisfies Partial<Record<keyof Conversation, string>>;
 
 type Watched = keyof typeof WATCHED;
-type ChangedAttributes = Record<string, { previous_value: unknown; current_value: unknown }>[];
+export type ChangedAttributes = Record<string, { previous_value: unknown; current_value: unknown }>[];
 
 const wire = (value: unknown): unknown => (value instanceof Date ? value.toISOString() : (value ?? null));
 const same = (a: unknown, b: unknown) => JSON.stringify(wire(a)) === JSON.stringify(wire(b));

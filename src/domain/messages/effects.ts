@@ -1,6 +1,7 @@
 /**
  * What a new message does to its conversation (spec/CONFORMANCE.md I-15):
- * activity time, waiting time, first reply, and reopening a resolved or
+ * activity time, waiting time and first reply (announced, as Chatwoot's
+ * `conversation.update` does, with `conversation.updated`), and reopening a resolved or
  * snoozed conversation on an incoming message unless it is muted (its
  * contact is blocked): `open`, or `pending` when the inbox has an active bot,
  * announced by an activity message. A contact's own message also marks the
@@ -9,6 +10,7 @@
 import type { Emit } from '../../events/outbox.ts';
 import { Prisma, type MessageType } from '../../generated/prisma/client.ts';
 import type { RawSql } from '../../raw-sql.ts';
+import type { ChangedAttributes } from '../conversations/changes.ts';
 import type { MessageTarget } from './target.ts';
 
 export const REOPENED_BY_INCOMING = 'System reopened the conversation due to a new incoming message.';
@@ -33,6 +35,12 @@ export interface EffectScope {
 export interface ConversationEffects {
   /** The UPDATEs of the conversation (and of the sending contact's activity), as CTE bodies. */
   updates: Prisma.Sql[];
+  /**
+   * Rails' `previous_changes` of the watched attributes the message changes
+   * (waiting time, first reply; empty when none): Chatwoot announces them
+   * with `conversation.updated`.
+   */
+  changedAttributes: ChangedAttributes;
   /** The status an incoming message reopened the conversation to, if it did. */
   reopenedTo?: 'open' | 'pending';
 }
@@ -54,15 +62,28 @@ export async function conversationEffects(
   const reopenedTo = reopen ? (activeBot ? 'pending' : 'open') : undefined;
 
   const changes: Prisma.Sql[] = [Prisma.sql`updated_at = ${at}::timestamptz`];
+  const changedAttributes: ChangedAttributes = [];
+  const changed = (attribute: string, previous: Date | null, current: Date | null) =>
+    changedAttributes.push({ [attribute]: { previous_value: previous?.toISOString() ?? null, current_value: current?.toISOString() ?? null } });
   if (messageType !== 'activity') changes.push(Prisma.sql`last_activity_at = ${at}::timestamptz`);
-  if (messageType === 'incoming' && !conversation.waitingSince) changes.push(Prisma.sql`waiting_since = ${at}::timestamptz`);
-  if (humanReply) changes.push(Prisma.sql`waiting_since = NULL`);
-  if (humanReply && !conversation.firstReplyCreatedAt) changes.push(Prisma.sql`first_reply_created_at = ${at}::timestamptz`);
+  if (messageType === 'incoming' && !conversation.waitingSince) {
+    changes.push(Prisma.sql`waiting_since = ${at}::timestamptz`);
+    changed('waiting_since', null, at);
+  }
+  if (humanReply && !conversation.firstReplyCreatedAt) {
+    changes.push(Prisma.sql`first_reply_created_at = ${at}::timestamptz`);
+    changed('first_reply_created_at', null, at);
+  }
+  if (humanReply) {
+    changes.push(Prisma.sql`waiting_since = NULL`);
+    if (conversation.waitingSince) changed('waiting_since', conversation.waitingSince, null);
+  }
+  if (changedAttributes.length > 0) changed('updated_at', conversation.updatedAt, at);
   if (reopenedTo) changes.push(Prisma.sql`status = ${reopenedTo}::"ConversationStatus"`, Prisma.sql`snoozed_until = NULL`);
   const updates = [Prisma.sql`UPDATE conversations SET ${Prisma.join(changes)} WHERE id = ${conversation.id}`];
   if (message.senderContactId !== undefined)
     updates.push(Prisma.sql`UPDATE contacts SET last_activity_at = ${at}::timestamptz WHERE id = ${message.senderContactId}`);
-  return { updates, ...(reopenedTo ? { reopenedTo } : {}) };
+  return { updates, changedAttributes, ...(reopenedTo ? { reopenedTo } : {}) };
 }
 
 /**

@@ -220,8 +220,10 @@ export class MessageService {
 
   /**
    * Writes a message (with its external time) and emits `message.created`,
-   * the conversation's changes riding in the event's statement; announces a
-   * reopening.
+   * the conversation's changes riding in the event's statement,
+   * `first.reply.created` for the conversation's first reply and
+   * `conversation.updated` when its waiting time or first reply changed;
+   * announces a reopening.
    */
   private async write(scope: EffectScope, target: MessageTarget, draft: Draft): Promise<WrittenMessage> {
     const { fields, sender } = draft;
@@ -240,10 +242,11 @@ export class MessageService {
       echoId: fields.echoId ?? null,
       ...sender,
     }, at);
+    const humanReply = fields.messageType === 'outgoing' && !fields.private && sender.senderType === 'User';
     const effects = await conversationEffects(scope.sql, target, {
       messageType: fields.messageType,
       private: fields.private,
-      humanReply: fields.messageType === 'outgoing' && !fields.private && sender.senderType === 'User',
+      humanReply,
       senderContactId: sender.senderContactId,
       at,
     });
@@ -261,6 +264,22 @@ export class MessageService {
       draft.performer,
       [message.statement, ...effects.updates],
     );
+    if (humanReply && !target.firstReplyCreatedAt) {
+      await scope.emit(target.accountId, 'first.reply.created', {
+        messageId: target.reservedMessageId,
+        conversationId: target.id,
+        inboxId: target.inboxId,
+        ...(fields.echoId != null ? { echoId: fields.echoId } : {}),
+      });
+    }
+    if (effects.changedAttributes.length > 0) {
+      await scope.emit(
+        target.accountId,
+        'conversation.updated',
+        { conversationId: target.id, inboxId: target.inboxId, changedAttributes: effects.changedAttributes },
+        draft.performer,
+      );
+    }
     if (effects.reopenedTo) {
       const insertActivity = (content: string) => insertMessage(scope.sql, target, { messageType: 'activity', content });
       await announceReopening(scope.emit, target, effects.reopenedTo, insertActivity);

@@ -21,6 +21,7 @@ export interface MessageTarget {
   status: ConversationStatus;
   waitingSince: Date | null;
   firstReplyCreatedAt: Date | null;
+  updatedAt: Date;
   /** The inbox's channel type, e.g. `Channel::Api`. */
   channelType: string;
   /** A blocked contact mutes the conversation: their messages do not reopen it. */
@@ -49,6 +50,7 @@ interface TargetRow {
   status: ConversationStatus;
   waiting_since: Date | null;
   first_reply_created_at: Date | null;
+  updated_at: Date;
   channel_type: string;
   contact_blocked: boolean;
   member: boolean;
@@ -82,7 +84,7 @@ export async function lockMessageTarget(sql: RawSql, writer: MessageWriter, disp
   const since = new Date(Date.now() - 60_000);
   const [row] = await sql.rows<TargetRow>(Prisma.sql`
     SELECT c.id, c.account_id, c.inbox_id, c.contact_id, c.status::text AS status, c.waiting_since, c.first_reply_created_at,
-      c.display_id, c.assignee_id, ci.source_id, i.channel_type, ct.blocked AS contact_blocked, to_jsonb(ct) AS contact,
+      c.updated_at, c.display_id, c.assignee_id, ci.source_id, i.channel_type, ct.blocked AS contact_blocked, to_jsonb(ct) AS contact,
       EXISTS (SELECT 1 FROM inbox_members im WHERE im.inbox_id = c.inbox_id AND im.user_id = ${agentId}::int) AS member,
       (SELECT count(*)::int FROM messages m WHERE m.conversation_id = c.id AND m.created_at >= ${since}::timestamptz) AS recent_messages,
       nextval('messages_id_seq')::int AS reserved_message_id
@@ -102,6 +104,7 @@ export async function lockMessageTarget(sql: RawSql, writer: MessageWriter, disp
     status: row.status,
     waitingSince: row.waiting_since,
     firstReplyCreatedAt: row.first_reply_created_at,
+    updatedAt: row.updated_at,
     channelType: row.channel_type,
     contactBlocked: row.contact_blocked,
     recentMessages: row.recent_messages,
@@ -125,6 +128,7 @@ export async function newConversationTarget(sql: RawSql, conversation: Conversat
     status: conversation.status,
     waitingSince: conversation.waitingSince,
     firstReplyCreatedAt: conversation.firstReplyCreatedAt,
+    updatedAt: conversation.updatedAt,
     channelType,
     contactBlocked: row?.blocked ?? false,
     recentMessages: 0,

@@ -2,7 +2,8 @@
  * Conversation subscriptions (spec/EVENTS.md §2.5), scoped like every
  * subscription (events.ts): `conversationCreated`, `conversationUpdated`
  * (one payload per saved change of status, assignee, team, priority,
- * labels, custom attributes…, the conversation re-loaded with the
+ * labels, custom attributes, waiting time, first reply, the contact after a
+ * merge…, the conversation re-loaded with the
  * subscriber's selection) and `conversationTyping`. A contact hears only of
  * their own conversations and never of private-note typing; nobody hears
  * their own typing, as Chatwoot leaves the typer out.
@@ -38,10 +39,10 @@ builder.subscriptionField('conversationUpdated', (t) =>
     type: 'Conversation',
     authScopes: { authenticated: true },
     description:
-      'One payload per saved change Chatwoot broadcasts (status, snooze, assignee, team, priority, labels, custom attributes, waiting time, first reply), with the conversation as it is now.',
+      'One payload per saved change Chatwoot broadcasts (status, snooze, assignee, team, priority, labels, custom attributes, waiting time, first reply, the contact after a merge), with the conversation as it is now.',
     args: { scope: t.arg({ type: EventScopeInput, required: false }) },
     subscribe: async (_root, args, context) =>
-      hear(context, await resolveEventScope(context, args.scope), ['conversation.updated']),
+      hear(context, await resolveEventScope(context, args.scope), ['conversation.updated', 'conversation.contact_changed']),
     resolve: (query, event, _args, context) => reload(context, query, event as ConversationEvent),
   }),
 );

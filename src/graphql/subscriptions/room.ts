@@ -11,8 +11,8 @@
  * - a contact hears their own conversations' events (every conversation of
  *   the contact once their session is HMAC-verified), except private notes,
  *   activity messages, typing of private notes, `conversation.read`,
- *   assignee and team changes and contact events (Chatwoot sends those to
- *   agents or the account stream only);
+ *   assignee, team and contact changes, first replies and contact events
+ *   (Chatwoot sends those to agents or the account stream only);
  * - nobody hears their own typing (checked per socket by /cable's fan-out
  *   when the subscription serves an audience, src/cable/audiences.ts).
  */
@@ -29,6 +29,8 @@ const STAFF_ONLY = new Set<EventName>([
   'conversation.read',
   'assignee.changed',
   'team.changed',
+  'conversation.contact_changed',
+  'first.reply.created',
   'contact.created',
   'contact.updated',
   'contact.merged',
