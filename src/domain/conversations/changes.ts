@@ -35,13 +35,16 @@ export function changedKeys(before: Conversation, after: Conversation): Watched[
   return (Object.keys(WATCHED) as Watched[]).filter((key) => !same(before[key], after[key]));
 }
 
+/** One entry of `changedAttributes`: a Rails attribute name with its values on the wire. */
+export const changeEntry = (attribute: string, previous: unknown, current: unknown) => ({
+  [attribute]: { previous_value: wire(previous), current_value: wire(current) },
+});
+
 /** Rails' `previous_changes` of the watched attributes (and `updated_at`), one key per entry. */
 export function changedAttributes(before: Conversation, after: Conversation): ChangedAttributes {
-  const entries: ChangedAttributes = changedKeys(before, after).map((key) => ({
-    [WATCHED[key]]: { previous_value: wire(before[key]), current_value: wire(after[key]) },
-  }));
+  const entries: ChangedAttributes = changedKeys(before, after).map((key) => changeEntry(WATCHED[key], before[key], after[key]));
   if (entries.length > 0 && !same(before.updatedAt, after.updatedAt))
-    entries.push({ updated_at: { previous_value: wire(before.updatedAt), current_value: wire(after.updatedAt) } });
+    entries.push(changeEntry('updated_at', before.updatedAt, after.updatedAt));
   return entries;
 }
 

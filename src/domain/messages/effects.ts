@@ -1,16 +1,16 @@
 /**
  * What a new message does to its conversation (spec/CONFORMANCE.md I-15):
- * activity time, waiting time and first reply (announced, as Chatwoot's
- * `conversation.update` does, with `conversation.updated`), and reopening a resolved or
- * snoozed conversation on an incoming message unless it is muted (its
- * contact is blocked): `open`, or `pending` when the inbox has an active bot,
- * announced by an activity message. A contact's own message also marks the
+ * activity time, waiting time and first reply (announced with
+ * `conversation.updated`, as Chatwoot's update of the conversation is), and
+ * reopening a resolved or snoozed conversation on an incoming message unless
+ * it is muted (its contact is blocked): `open`, or `pending` when the inbox
+ * has an active bot, announced by an activity message. A contact's own message also marks the
  * contact active (Chatwoot's `update_contact_activity`).
  */
 import type { Emit } from '../../events/outbox.ts';
 import { Prisma, type MessageType } from '../../generated/prisma/client.ts';
 import type { RawSql } from '../../raw-sql.ts';
-import type { ChangedAttributes } from '../conversations/changes.ts';
+import { changeEntry, type ChangedAttributes } from '../conversations/changes.ts';
 import type { MessageTarget } from './target.ts';
 
 export const REOPENED_BY_INCOMING = 'System reopened the conversation due to a new incoming message.';
@@ -41,6 +41,8 @@ export interface ConversationEffects {
    * with `conversation.updated`.
    */
   changedAttributes: ChangedAttributes;
+  /** The message is the conversation's first reply (`first.reply.created`). */
+  firstReply: boolean;
   /** The status an incoming message reopened the conversation to, if it did. */
   reopenedTo?: 'open' | 'pending';
 }
@@ -64,13 +66,14 @@ export async function conversationEffects(
   const changes: Prisma.Sql[] = [Prisma.sql`updated_at = ${at}::timestamptz`];
   const changedAttributes: ChangedAttributes = [];
   const changed = (attribute: string, previous: Date | null, current: Date | null) =>
-    changedAttributes.push({ [attribute]: { previous_value: previous?.toISOString() ?? null, current_value: current?.toISOString() ?? null } });
+    changedAttributes.push(changeEntry(attribute, previous, current));
+  const firstReply = humanReply && !conversation.firstReplyCreatedAt;
   if (messageType !== 'activity') changes.push(Prisma.sql`last_activity_at = ${at}::timestamptz`);
   if (messageType === 'incoming' && !conversation.waitingSince) {
     changes.push(Prisma.sql`waiting_since = ${at}::timestamptz`);
     changed('waiting_since', null, at);
   }
-  if (humanReply && !conversation.firstReplyCreatedAt) {
+  if (firstReply) {
     changes.push(Prisma.sql`first_reply_created_at = ${at}::timestamptz`);
     changed('first_reply_created_at', null, at);
   }
@@ -83,7 +86,7 @@ export async function conversationEffects(
   const updates = [Prisma.sql`UPDATE conversations SET ${Prisma.join(changes)} WHERE id = ${conversation.id}`];
   if (message.senderContactId !== undefined)
     updates.push(Prisma.sql`UPDATE contacts SET last_activity_at = ${at}::timestamptz WHERE id = ${message.senderContactId}`);
-  return { updates, changedAttributes, ...(reopenedTo ? { reopenedTo } : {}) };
+  return { updates, changedAttributes, firstReply, ...(reopenedTo ? { reopenedTo } : {}) };
 }
 
 /**

@@ -242,11 +242,10 @@ export class MessageService {
       echoId: fields.echoId ?? null,
       ...sender,
     }, at);
-    const humanReply = fields.messageType === 'outgoing' && !fields.private && sender.senderType === 'User';
     const effects = await conversationEffects(scope.sql, target, {
       messageType: fields.messageType,
       private: fields.private,
-      humanReply,
+      humanReply: fields.messageType === 'outgoing' && !fields.private && sender.senderType === 'User',
       senderContactId: sender.senderContactId,
       at,
     });
@@ -264,7 +263,7 @@ export class MessageService {
       draft.performer,
       [message.statement, ...effects.updates],
     );
-    if (humanReply && !target.firstReplyCreatedAt) {
+    if (effects.firstReply) {
       await scope.emit(target.accountId, 'first.reply.created', {
         messageId: target.reservedMessageId,
         conversationId: target.id,
