@@ -69,6 +69,27 @@ async function typerPush(db: PrismaClient, accountId: number, performer: Perform
   return (await performerPush(db, accountId, performer)) ?? null;
 }
 
+/**
+ * A message's `MessageEvent` (push data) with its conversation's unread
+ * count, read at once and no more than the shape shows; null when the
+ * message is gone. With `echo`, the sender's `echo_id` (the event's, else
+ * the stored one).
+ */
+async function messageEventData(
+  db: PrismaClient,
+  accountId: number,
+  ids: { messageId: number; conversationId: number },
+  echo?: { echoId?: string },
+) {
+  const [message, unread] = await Promise.all([
+    db.message.findUnique({ where: { id: ids.messageId }, include: messageViewInclude(accountId) }) as Promise<MessageView | null>,
+    loadUnreadCounts(db, [ids.conversationId]),
+  ]);
+  if (!message) return null;
+  const echoId = echo ? (echo.echoId ?? message.echoId ?? undefined) : undefined;
+  return presentMessageEvent(message, unread.get(ids.conversationId) ?? 0, echoId);
+}
+
 /** Builds the broadcast of an event from the database's current state; null when its subject is gone. */
 export async function buildCableBroadcast(db: PrismaClient, event: AnyDomainEvent): Promise<CableBroadcast | null> {
   const accountId = event.accountId;
@@ -79,27 +100,17 @@ export async function buildCableBroadcast(db: PrismaClient, event: AnyDomainEven
   switch (event.name) {
     case 'message.created':
     case 'message.updated': {
-      // The three reads at once, and only what the shape shows: every subscriber waits for this broadcast.
-      const [message, unread, performer] = await Promise.all([
-        db.message.findUnique({ where: { id: event.data.messageId }, include: messageViewInclude(accountId) }) as Promise<MessageView | null>,
-        loadUnreadCounts(db, [event.data.conversationId]),
-        performerPush(db, accountId, event.performer),
-      ]);
-      if (!message) return null;
-      const echoId = event.name === 'message.created' ? (event.data.echoId ?? message.echoId ?? undefined) : undefined;
-      const data = presentMessageEvent(message, unread.get(event.data.conversationId) ?? 0, echoId);
+      // The reads at once: every subscriber waits for this broadcast.
+      const echo = event.name === 'message.created' ? { echoId: event.data.echoId } : undefined;
+      const [data, performer] = await Promise.all([messageEventData(db, accountId, event.data, echo), performerPush(db, accountId, event.performer)]);
+      if (!data) return null;
       const changes = event.name === 'message.updated' ? { previous_changes: event.data.previousChanges } : {};
       return { event: event.name, data: await withPerformer({ ...data, ...changes }, Promise.resolve(performer)) };
     }
     case 'first.reply.created': {
       // The reply's push data, without a performer (Chatwoot sends `message.push_event_data` as it is).
-      const [message, unread] = await Promise.all([
-        db.message.findUnique({ where: { id: event.data.messageId }, include: messageViewInclude(accountId) }) as Promise<MessageView | null>,
-        loadUnreadCounts(db, [event.data.conversationId]),
-      ]);
-      if (!message) return null;
-      const data = presentMessageEvent(message, unread.get(event.data.conversationId) ?? 0, event.data.echoId ?? message.echoId ?? undefined);
-      return { event: event.name, data: { ...data, account_id: accountId } };
+      const data = await messageEventData(db, accountId, event.data, { echoId: event.data.echoId });
+      return data && { event: event.name, data: { ...data, account_id: accountId } };
     }
     case 'conversation.created': {
       const view = await loadConversationView(db, accountId, event.data.conversationId);
