@@ -10,6 +10,7 @@ import { Authenticator } from './auth.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db.ts';
 import { bootstrap, type BootstrapResult } from './domain/accounts/bootstrap.ts';
+import { inputDefect } from './domain/validation.ts';
 import { MessageDeliveryStatus } from './domain/messages/delivery-status.ts';
 import { useLinkBase } from './domain/attachments/links.ts';
 import { Outbox } from './events/outbox.ts';
@@ -20,8 +21,9 @@ import { Audiences } from './cable/audiences.ts';
 import { RoomChannel } from './cable/room-channel.ts';
 import { CableServer } from './cable/server.ts';
 import { createGraphqlServer, GRAPHQL_SSE_PATH } from './graphql/yoga.ts';
-import { mountRoutes, withoutFormatSuffix } from './rest/adapter.ts';
+import { isRestPath, mountRoutes, normalisedRestPath } from './rest/adapter.ts';
 import { mountAttachmentDownload } from './rest/attachment-download.ts';
+import { TOO_DEEP_BODY } from './rest/errors.ts';
 import { registerMultipart } from './rest/multipart.ts';
 import { routeTable } from './rest/table.ts';
 import { createServices } from './services.ts';
@@ -67,7 +69,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // While draining, requests on connections already open are still served (`/ready` answers `draining`).
     return503OnClosing: false,
     bodyLimit: 8 * 1024 * 1024,
-    rewriteUrl: (request) => withoutFormatSuffix(request.url ?? '/'),
+    rewriteUrl: (request) => normalisedRestPath(request.url ?? '/'),
     routerOptions: {
       // Rails-style query strings: `labels[]=a&labels[]=b` is an array, `payload[0][key]=…` nests.
       querystringParser: (query: string) => qs.parse(query, { depth: 5, arrayLimit: 1000 }),
@@ -126,14 +128,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const yoga = createGraphqlServer({ db, services, pubsub, authenticator, logger: http.log, readCache });
 
   http.removeAllContentTypeParsers();
-  http.addContentTypeParser(['application/json', 'application/*+json'], { parseAs: 'string' }, (_req, body, done) => {
+  http.addContentTypeParser(['application/json', 'application/*+json'], { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, {});
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch {
-      done(Object.assign(new Error('The request body is not valid JSON'), { statusCode: 400 }), undefined);
+      return done(Object.assign(new Error('The request body is not valid JSON'), { statusCode: 400 }), undefined);
     }
+    // As Rails' JSON parser (max_nesting): a REST body nested deeper is a bad request, not a value to store.
+    // GraphQL refuses deep variables itself, in its own error shape (src/graphql/input-guard.ts).
+    if (isRestPath(request.url) && inputDefect(parsed, 1, { strings: false }) === 'too_deep')
+      return done(Object.assign(new Error(TOO_DEEP_BODY), { statusCode: 400 }), undefined);
+    done(null, parsed);
   });
   await http.register(formbody, { parser: (body) => qs.parse(body, { depth: 5, arrayLimit: 1000 }) });
   registerMultipart(http, { maxFileBytes: config.attachmentMaxBytes });

@@ -60,26 +60,61 @@ export function problemsOf(error: z.ZodError): FieldProblem[] {
   });
 }
 
-/** PostgreSQL stores no NUL character, in text or in jsonb: a string holding one cannot be saved or looked up. */
-export const isStorable = (text: string): boolean => !text.includes('\u0000');
+/**
+ * PostgreSQL stores no NUL character, in text or in jsonb, and its JSON parser
+ * refuses an unpaired UTF-16 surrogate (`"\ud800x"`, valid JSON, no valid
+ * UTF-8): a string holding either cannot be saved or looked up.
+ */
+export const isStorable = (text: string): boolean => !text.includes('\u0000') && text.isWellFormed();
 
-/** Whether `value` holds an unstorable string or hash key anywhere. */
-function holdsUnstorable(value: unknown): boolean {
-  if (typeof value === 'string') return !isStorable(value);
-  if (Array.isArray(value)) return value.some(holdsUnstorable);
-  if (typeof value !== 'object' || value === null) return false;
-  return Object.entries(value).some(([key, item]) => !isStorable(key) || holdsUnstorable(item));
+/**
+ * How deeply a value may nest (arrays and objects): Rails' JSON parser's
+ * `max_nesting`. Deeper values are refused at every entry, since serialising
+ * one (JSON.stringify, a jsonb column) overflows the stack.
+ */
+export const MAX_NESTING = 100;
+
+/** What is wrong with a value as input, if anything: nested too deeply, or a string or key that cannot be stored. */
+export type InputDefect = 'too_deep' | 'unstorable';
+
+/**
+ * The one inspection of untrusted input every surface runs (REST bodies,
+ * GraphQL variables, /cable frames, each service's parseInput): walks the
+ * value without recursion and reports the first defect. `depth` is the
+ * nesting of `value` itself (a request body is at depth 1); with
+ * `strings: false` only the nesting is checked (a transport's parser, which
+ * leaves each string to the service that reads it).
+ */
+export function inputDefect(value: unknown, depth = 1, { strings = true } = {}): InputDefect | undefined {
+  const pending: Array<[unknown, number]> = [[value, depth]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [item, level] = next;
+    if (typeof item === 'string') {
+      if (strings && !isStorable(item)) return 'unstorable';
+      continue;
+    }
+    if (typeof item !== 'object' || item === null) continue;
+    if (level > MAX_NESTING) return 'too_deep';
+    if (Array.isArray(item)) for (const element of item) pending.push([element, level + 1]);
+    else
+      for (const [key, element] of Object.entries(item)) {
+        if (strings && !isStorable(key)) return 'unstorable';
+        pending.push([element, level + 1]);
+      }
+  }
+  return undefined;
 }
 
 /**
  * Parses `input` with `schema`, or throws a ValidationError naming every
- * problem. An attribute holding a NUL character anywhere is invalid, whatever
- * its schema (a bare list is left to its schema, which names it).
+ * problem. An attribute holding a string that cannot be stored anywhere, or
+ * nested deeper than MAX_NESTING, is invalid whatever its schema (a bare list
+ * is left to its schema, which names it).
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const unstorable =
     typeof input === 'object' && input !== null && !Array.isArray(input)
-      ? Object.entries(input).filter(([key, value]) => !isStorable(key) || holdsUnstorable(value))
+      ? Object.entries(input).filter(([key, value]) => !isStorable(key) || inputDefect(value, 2) !== undefined)
       : [];
   if (unstorable.length > 0)
     throw new ValidationError(unstorable.map(([key]) => ({ path: [key], message: `${humanize(key)} is invalid` })));

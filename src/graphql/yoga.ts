@@ -13,6 +13,7 @@ import type { PrismaClient } from '../db.ts';
 import { DomainError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import type { SnyptoPubSub } from './pubsub.ts';
+import { useInputGuard } from './input-guard.ts';
 import { armor } from './limits.ts';
 import { useReadCache } from './read-cache.ts';
 import { schema } from './schema.ts';
@@ -98,6 +99,7 @@ export function createGraphqlServer(deps: GraphqlDeps): YogaServerInstance<Recor
     plugins: [
       useGraphQLSSE({ endpoint: GRAPHQL_SSE_PATH, authenticate: refuseBadCredentials(deps.authenticator) }),
       armor(),
+      useInputGuard(),
       useReadCache(deps.readCache),
     ],
     context: async (initial) => {

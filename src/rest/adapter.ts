@@ -15,13 +15,23 @@ export interface RestDeps {
   services: Services;
 }
 
+/** Whether a request URL is on a REST surface (Application, Client or Platform API). */
+export const isRestPath = (url: string): boolean => /^\/(?:public\/|platform\/)?api\//.test(url);
+
 /**
- * Rails' format suffix: `/api/v1/profile.json` is `/api/v1/profile` (spec/API.md
- * §1.1), on the REST surfaces only; the query string stays as it is.
+ * Rails' path normalisation on the REST surfaces (spec/API.md §1.1):
+ * repeated slashes are one, a trailing slash is dropped, and a `.json`
+ * format suffix is the path without it, so `/api/v1/accounts/1/inboxes/`
+ * (as swagger.json writes it) and `/api/v1/profile.json` reach their
+ * routes. The query string stays as it is.
  */
-export function withoutFormatSuffix(url: string): string {
-  if (!/^\/(?:public\/|platform\/)?api\//.test(url)) return url;
-  return url.replace(/\.json(?=\?|$)/, '');
+export function normalisedRestPath(url: string): string {
+  if (!isRestPath(url)) return url;
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  const query = queryAt === -1 ? '' : url.slice(queryAt);
+  const normalised = path.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1').replace(/\.json$/, '');
+  return normalised + query;
 }
 
 /** `api_access_token` or `api-access-token` (both normalise to Rack's HTTP_API_ACCESS_TOKEN). */

@@ -5,7 +5,7 @@
  */
 import { AuthError } from '../auth.ts';
 import { DomainError, ValidationError } from '../errors.ts';
-import { snakeCase } from '../domain/validation.ts';
+import { MAX_NESTING, snakeCase } from '../domain/validation.ts';
 
 export type ValidationStyle = 'record' | 'exception';
 
@@ -13,6 +13,9 @@ export interface ErrorReply {
   status: number;
   body: unknown;
 }
+
+/** The 400 for a JSON body nested deeper than MAX_NESTING (Rails' JSON parser refuses such a body too). */
+export const TOO_DEEP_BODY = `The request body is nested too deeply (maximum is ${MAX_NESTING} levels)`;
 
 export const NOT_FOUND_BODY = { error: 'Resource could not be found' };
 /** The Client API has no handler of its own: Rails' default JSON for a missing record. */

@@ -11,7 +11,7 @@ import { Prisma } from '../../generated/prisma/client.ts';
 import { createAgentInput } from '../agents/service.ts';
 import type { ProfileService } from '../profile/service.ts';
 import { secureToken } from '../tokens.ts';
-import { jsonObject, parseInput, stringColumn, type RawInput } from '../validation.ts';
+import { isStorable, jsonObject, parseInput, stringColumn, type RawInput } from '../validation.ts';
 import type { LoginTokens } from './login-tokens.ts';
 import { hashPassword, passwordInput } from './passwords.ts';
 import { grantPermissible, requirePermissible, revokePermissibles } from './permissibles.ts';
@@ -51,7 +51,8 @@ export class PlatformUserService {
    * either way the platform app may manage it from now on.
    */
   async create(platformAppId: number, raw: RawInput<CreatePlatformUserInput>): Promise<PlatformUserView> {
-    const email = typeof raw.email === 'string' ? raw.email.trim().toLowerCase() : undefined;
+    // An email no row can hold finds nobody: parseInput below names it.
+    const email = typeof raw.email === 'string' && isStorable(raw.email) ? raw.email.trim().toLowerCase() : undefined;
     const existing = email ? await this.db.user.findUnique({ where: { email }, select: { id: true } }) : null;
     if (existing) {
       await this.db.$transaction((tx) => grantPermissible(tx, platformAppId, 'User', existing.id));
