@@ -7,7 +7,8 @@
  * by the service reading them, naming the field. Nothing refused is written.
  */
 import fc from 'fast-check';
-import { parse, type DocumentNode } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOO_DEEP_BODY } from '../../src/rest/errors.ts';
 import { inputDefect, MAX_NESTING } from '../../src/domain/validation.ts';
@@ -156,7 +157,7 @@ describe('REST: strings PostgreSQL cannot store', () => {
 describe('GraphQL: the same inspection', () => {
   const createContact = parse(`mutation ($input: CreateContactInput!) {
     createContact(input: $input) { __typename ... on ValidationError { problems { path message } } }
-  }`) as DocumentNode;
+  }`) as TypedDocumentNode<{ createContact: unknown }, { input: Record<string, unknown> }>;
 
   it('refuses variables nested too deeply with one error naming the limit, before anything runs (HTTP)', async () => {
     for (const levels of [MAX_NESTING + 2, 10_000]) {
@@ -193,9 +194,9 @@ describe('GraphQL: the same inspection', () => {
 
   it('refuses an unpaired surrogate in a mutation input as a ValidationError naming the field', async () => {
     for (const text of [LONE_SURROGATE, 'a\u0000b']) {
-      const result = await graphql(server, server.adminToken, createContact as never, {
+      const result = await graphql(server, server.adminToken, createContact, {
         input: { accountId: globalId('Account', server.accountId), name: text },
-      } as never);
+      });
       expect(result.data).toEqual({ createContact: { __typename: 'ValidationError', problems: [{ path: ['name'], message: 'Name is invalid' }] } });
     }
   });
