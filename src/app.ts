@@ -4,6 +4,7 @@
  */
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
 import qs from 'qs';
 import { WebSocketServer } from 'ws';
 import { Authenticator } from './auth.ts';
@@ -73,8 +74,23 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     routerOptions: {
       // Rails-style query strings: `labels[]=a&labels[]=b` is an array, `payload[0][key]=…` nests.
       querystringParser: (query: string) => qs.parse(query, { depth: 5, arrayLimit: 1000 }),
-      // A long path parameter is an id no record has (404 from the route), not a router error (414).
-      maxParamLength: 2048,
+      // A long path parameter is an id no record has (404 from the route), not a router error (414):
+      // as long as Node's whole request head (16 KB), so the router never refuses one first.
+      maxParamLength: 16_384,
+    },
+    // A path whose %-escapes are no UTF-8 (`%C0%80`, a lone `%`): Rails' ActionController::BadRequest, in an error body.
+    frameworkErrors: (error, _request, reply: FastifyReply) =>
+      error.code === 'FST_ERR_BAD_URL'
+        ? reply.code(400).send({ error: 'Invalid path parameters: invalid %-encoding' })
+        : reply.code(500).send({ status: 500, error: 'Internal Server Error' }),
+    // A request head Node refuses before any route (too large: 431; malformed: 400), in an error body too.
+    clientErrorHandler: (error, socket) => {
+      if (!socket.writable) return;
+      const status = (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      const body = JSON.stringify({ error: STATUS_CODES[status] });
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     },
   });
   echoRequestIds(http);
@@ -185,6 +201,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     audiences,
     presence,
     onError: (error) => http.log.error({ err: error }, '/cable subscription failed'),
+    log: http.log,
   });
   http.server.on('upgrade', (request, socket, head) => {
     const { pathname } = new URL(request.url ?? '/', 'http://localhost');

@@ -166,6 +166,27 @@ export class Authenticator {
     return actor;
   }
 
+  /**
+   * The accounts a principal may act in, at most `limit` of them (lookUpActor's
+   * rule): a user's memberships; an agent bot's own account and the accounts
+   * of the inboxes it is connected to. Others act in none.
+   */
+  async accountIdsOf(principal: Principal, limit: number): Promise<number[]> {
+    if (principal.kind === 'user') {
+      const memberships = await this.db.accountUser.findMany({ where: { userId: principal.userId }, select: { accountId: true }, take: limit });
+      return memberships.map((membership) => membership.accountId);
+    }
+    if (principal.kind !== 'agentBot') return [];
+    const bot = await this.db.agentBot.findUnique({
+      where: { id: principal.agentBotId },
+      select: { accountId: true, inboxes: { select: { accountId: true } } },
+    });
+    if (!bot) return [];
+    const ids = new Set<number>(bot.inboxes.map((connection) => connection.accountId));
+    if (bot.accountId !== null) ids.add(bot.accountId);
+    return [...ids].slice(0, limit);
+  }
+
   private async lookUpActor(principal: Principal, accountId: number): Promise<AccountActor> {
     if (!Number.isSafeInteger(accountId)) throw new NotFoundError('Account');
     if (principal.kind === 'user') {

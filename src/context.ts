@@ -34,6 +34,8 @@ export interface Context {
   access: Visibility;
   /** The caller acting in an account, or the documented refusal (cached per account). */
   actorIn(accountId: number): Promise<AccountActor>;
+  /** The accounts the caller may act in, at most `limit` (Authenticator.accountIdsOf). */
+  accountIds(limit: number): Promise<number[]>;
   /** Drops what is cached about an account (a long-lived subscription hears that members or roles changed). */
   forget(accountId: number): void;
   /**
@@ -96,6 +98,7 @@ export async function createContext(deps: ContextDeps, credentials: Credentials)
     pubsub: deps.pubsub,
     access,
     actorIn,
+    accountIds: async (limit) => (principal ? deps.authenticator.accountIdsOf(principal, limit) : []),
     forget(accountId) {
       actors.delete(accountId);
       access.forget(accountId);

@@ -52,7 +52,7 @@ export function broadcastFramer(identifier: string): (message: string) => string
 
 // Client → server frames.
 
-/** `subscribe` and `unsubscribe` name a subscription by `identifier`, a JSON string. */
+/** `subscribe` and `unsubscribe` name a subscription by `identifier`, a JSON string. Unknown keys are ignored, as Rails ignores them. */
 const subscriptionCommand = z.object({
   command: z.enum(['subscribe', 'unsubscribe']),
   identifier: z.string().max(4096),
@@ -67,17 +67,36 @@ const messageCommand = z.object({
 
 export type ClientCommand = z.infer<typeof subscriptionCommand> | z.infer<typeof messageCommand>;
 
-/** A client frame, or null when it is not one (not JSON, unknown command, missing fields). */
-export function parseCommand(frame: string): ClientCommand | null {
+/** Why a client frame is not a command; logged, never sent back (Action Cable answers nothing either). */
+export interface MalformedFrame {
+  malformed: string;
+}
+
+const COMMANDS = new Set(['subscribe', 'unsubscribe', 'message']);
+
+/**
+ * A client frame's command, or why it is not one: not JSON, JSON that is not
+ * an object, an unknown command, or fields missing, of the wrong type or too
+ * long. The reason names the field, never its value (identifiers carry
+ * pubsub tokens).
+ */
+export function parseCommand(frame: string): ClientCommand | MalformedFrame {
   let value: unknown;
   try {
     value = JSON.parse(frame);
   } catch {
-    return null;
+    return { malformed: 'not JSON' };
   }
-  const parsed = z.union([subscriptionCommand, messageCommand]).safeParse(value);
-  return parsed.success ? parsed.data : null;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { malformed: 'not a JSON object' };
+  const command = (value as { command?: unknown }).command;
+  if (typeof command !== 'string' || !COMMANDS.has(command)) return { malformed: 'unknown command' };
+  const parsed = (command === 'message' ? messageCommand : subscriptionCommand).safeParse(value);
+  if (parsed.success) return parsed.data;
+  const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.')))].join(', ');
+  return { malformed: `invalid ${command} (${fields})` };
 }
+
+export const isMalformed = (parsed: ClientCommand | MalformedFrame): parsed is MalformedFrame => 'malformed' in parsed;
 
 /** A JSON object from a JSON string (an identifier, a message's data), or null. */
 export function parseObject(text: string): Record<string, unknown> | null {

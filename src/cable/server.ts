@@ -3,7 +3,11 @@
  * WebSocket upgrades from any origin with the subprotocol
  * `actioncable-v1-json`, greets each connection, pings every connection
  * every 3 seconds (heartbeat.ts), and on shutdown tells every client to
- * reconnect (`disconnect`, `server_restart`, `reconnect: true`).
+ * reconnect (`disconnect`, `server_restart`, `reconnect: true`). A frame
+ * that is not a command is logged and ignored (connection.ts); only a frame
+ * the WebSocket layer cannot read closes the socket, as in Action Cable's
+ * websocket-driver: one larger than MAX_FRAME_BYTES (1009) or a text frame
+ * that is not UTF-8 (1007).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -12,7 +16,7 @@ import { CableConnection, type ConnectionDeps } from './connection.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { CABLE_PROTOCOL, WELCOME } from './protocol.ts';
 
-/** The largest client frame accepted; Action Cable commands are a few hundred bytes. */
+/** The largest client frame accepted (larger closes with 1009); Action Cable commands are a few hundred bytes. */
 const MAX_FRAME_BYTES = 64 * 1024;
 
 export class CableServer {

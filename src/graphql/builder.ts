@@ -19,6 +19,7 @@ import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import { AUTH_MESSAGES, authFailure } from '../auth.ts';
 import type { Context } from '../context.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+import { canNameRecord } from './ids.ts';
 import type PrismaTypes from '../generated/pothos-types.ts';
 import { getDatamodel } from '../generated/pothos-types.ts';
 
@@ -81,7 +82,17 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
-    nodeQueryOptions: { description: 'Any object by its global id; null when it does not exist or the caller may not see it.' },
+    nodeQueryOptions: {
+      description: 'Any object by its global id; null when it does not exist or the caller may not see it.',
+      resolve: (_root, args, _context, _info, resolveNode) => (canNameRecord(args.id) ? resolveNode(args.id) : null),
+    },
+    nodesQueryOptions: {
+      // The plugin loads `args.ids`: an id that can name no record is answered null in its place.
+      resolve: (_root, args, _context, _info, resolveNodes) => {
+        args.ids = args.ids.map((id) => (canNameRecord(id) ? id : null)) as typeof args.ids;
+        return resolveNodes(args.ids);
+      },
+    },
   },
 });
 

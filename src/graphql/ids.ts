@@ -8,6 +8,7 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import type { AccountActor } from '../domain/actor.ts';
 import { AuthError } from '../auth.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
+import { fitsIntegerColumn } from '../domain/validation.ts';
 import type { Context } from '../context.ts';
 
 /** The database id inside `globalId`, which must name a `typename`. */
@@ -21,8 +22,24 @@ export function databaseIdOf(typename: string, globalId: string | number, field:
   const id = decoded?.typename === typename && /^\d{1,15}$/.test(decoded.id) ? Number(decoded.id) : NaN;
   if (!Number.isSafeInteger(id))
     throw new ValidationError([{ path: [field], message: `${field} is not a valid ${typename} id` }]);
+  // Beyond the id column's range no record exists (as REST answers 404 for such an id); the database would refuse the lookup.
+  if (!fitsIntegerColumn(id)) throw new NotFoundError(typename);
   return id;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Whether the id inside a `node`/`nodes` global id can name a record at all:
+ * a positive integer in PostgreSQL's `integer` range (written plainly, so
+ * `1.5` or `1e3` is not read as another id) or a UUID. Any other id names
+ * nothing and is answered null without asking the database, which would
+ * refuse the lookup.
+ */
+export const canNameRecord = (decoded: { id: unknown } | null | undefined): boolean => {
+  const id = String(decoded?.id ?? '');
+  return UUID.test(id) || (/^[1-9]\d{0,9}$/.test(id) && fitsIntegerColumn(Number(id)));
+};
 
 /** Like databaseIdOf, for an optional argument. */
 export const optionalDatabaseIdOf = (typename: string, globalId: string | number | null | undefined, field: string) =>

@@ -4,7 +4,7 @@
  * is masked.
  */
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
-import { createYoga, createGraphQLError, maskError as defaultMaskError, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, createGraphQLError, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { randomUUID } from 'node:crypto';
 import type { Request as SseRequest, Response as SseResponse } from 'graphql-sse';
 import { createContext, principalOf, type Context, type Credentials } from '../context.ts';
@@ -88,6 +88,19 @@ function refuseBadCredentials(authenticator: Authenticator) {
   };
 }
 
+/**
+ * A subscription refused when it starts (no scope, not found, not allowed) answers `{errors}`; graphql-sse 2.6
+ * only takes a result that has `data` for one, and answers anything else with 400 "Unable to detect operation
+ * AST". `data: null` (what the GraphQL spec allows for a request error) lets its clients see the real error.
+ */
+const useDataOnRefusedSubscription = (): Plugin => ({
+  onSubscribe: () => ({
+    onSubscribeResult: ({ result, setResult }) => {
+      if (!(Symbol.asyncIterator in result) && !('data' in result)) setResult({ ...result, data: null });
+    },
+  }),
+});
+
 export function createGraphqlServer(deps: GraphqlDeps): YogaServerInstance<Record<string, unknown>, Context> {
   return createYoga<Record<string, unknown>, Context>({
     schema,
@@ -98,6 +111,7 @@ export function createGraphqlServer(deps: GraphqlDeps): YogaServerInstance<Recor
     // `/graphql` itself answers `Accept: text/event-stream` with Yoga's own GraphQL over SSE.
     plugins: [
       useGraphQLSSE({ endpoint: GRAPHQL_SSE_PATH, authenticate: refuseBadCredentials(deps.authenticator) }),
+      useDataOnRefusedSubscription(),
       armor(),
       useInputGuard(),
       useReadCache(deps.readCache),

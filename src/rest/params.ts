@@ -3,6 +3,7 @@
  * merged; a JSON body's keys also accepted inside a wrapper named after the
  * controller; form values arrive as strings and are read leniently.
  */
+import { inputText } from '../domain/input-text.ts';
 import { fitsIntegerColumn } from '../domain/validation.ts';
 
 export type Params = Record<string, unknown>;
@@ -47,7 +48,7 @@ export const optionalId = (value: unknown): number | undefined =>
 export function boolean(value: unknown): boolean | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'boolean') return value;
-  return !['false', '0', 'f', 'off', 'no'].includes(String(value).toLowerCase());
+  return !['false', '0', 'f', 'off', 'no'].includes(inputText(value).toLowerCase());
 }
 
 /** Numbers and booleans become strings (as Rails casts them for string columns); anything else is left for validation. */
@@ -79,7 +80,7 @@ export const objectParam = (value: unknown): unknown => (value == null ? undefin
 /** A list of strings from an array or a single value (`labels[]=a` or `labels=a`); undefined when absent or blank. */
 export function stringList(value: unknown): string[] | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  return (Array.isArray(value) ? value : [value]).map(String);
+  return (Array.isArray(value) ? value : [value]).map(inputText);
 }
 
 /** Drops the keys whose value is undefined, so services see only what was sent. */

@@ -2,9 +2,10 @@
  * Where webhooks may go (issue 6 item 7, SSRF safety). A webhook URL is
  * refused when its host is, or resolves to, an address that is not public
  * unicast: loopback, private (RFC 1918, fc00::/7), link-local, unspecified,
- * CGNAT (100.64/10), multicast, broadcast, reserved, or an IPv6 form of such
- * an IPv4 address, unless SNYPTO_WEBHOOK_ALLOW_PRIVATE is set (development
- * and tests). Address classes come from ipaddr.js.
+ * CGNAT (100.64/10), multicast, broadcast, reserved, or an IPv6 address
+ * that carries such an IPv4 address (see `embeddedIPv4`), unless
+ * SNYPTO_WEBHOOK_ALLOW_PRIVATE is set (development and tests). Address
+ * classes come from ipaddr.js.
  *
  * The check runs twice: when a URL is saved (a clear 422 for the
  * administrator) and at every send, inside the DNS lookup of the connection
@@ -30,8 +31,45 @@ const REFUSED_RANGES: ReadonlySet<string> = new Set([
   'discard',
 ]);
 
-/** IPv6 ranges that carry an IPv4 address in their last 32 bits (mapped, SIIT, NAT64). */
-const EMBEDDING_IPV4: ReadonlySet<string> = new Set(['ipv4Mapped', 'rfc6145', 'rfc6052']);
+/** NAT64's local-use prefix (RFC 8215), 64:ff9b:1::/48. */
+const NAT64_LOCAL_USE: [ipaddr.IPv6, number] = [ipaddr.IPv6.parse('64:ff9b:1::'), 48];
+
+const ipv4At = (bytes: number[], offset: number, mask = 0) =>
+  new ipaddr.IPv4(bytes.slice(offset, offset + 4).map((byte) => byte ^ mask));
+
+/**
+ * The IPv4 addresses an IPv6 address carries, by the form that carries
+ * them; 'opaque' when it carries one at a position that cannot be known.
+ * A packet to any of these forms ends up at (or is relayed by) the IPv4
+ * address inside it, so a refused IPv4 address is refused in each form:
+ * - IPv4-mapped ::ffff:a.b.c.d and SIIT ::ffff:0:a.b.c.d (RFC 6145): last 32 bits;
+ * - IPv4-compatible ::a.b.c.d (::/96, deprecated by RFC 4291): last 32 bits
+ *   (:: and ::1 read as 0.0.0.0 and 0.0.0.1, refused all the same);
+ * - NAT64 well-known prefix 64:ff9b::/96 (RFC 6052): last 32 bits;
+ * - 6to4 2002::/16 (RFC 3056): bits 16..47, the site's IPv4 gateway;
+ * - Teredo 2001:0::/32 (RFC 4380): the server's IPv4 in bits 32..63 and the
+ *   client's in the last 32 bits, each bit inverted.
+ * NAT64's local-use prefix 64:ff9b:1::/48 (RFC 8215) is 'opaque': each
+ * network chooses its prefix length within it, which moves the IPv4 address
+ * (RFC 6052 §2.2), and it only ever names that network's own translator.
+ */
+export function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4[] | 'opaque' {
+  const bytes = address.toByteArray();
+  if (address.match(NAT64_LOCAL_USE)) return 'opaque';
+  if (bytes.slice(0, 12).every((byte) => byte === 0)) return [ipv4At(bytes, 12)];
+  switch (address.range()) {
+    case 'ipv4Mapped':
+    case 'rfc6145':
+    case 'rfc6052':
+      return [ipv4At(bytes, 12)];
+    case '6to4':
+      return [ipv4At(bytes, 2)];
+    case 'teredo':
+      return [ipv4At(bytes, 4), ipv4At(bytes, 12, 0xff)];
+    default:
+      return [];
+  }
+}
 
 /** The error code of a refused destination, kept by got's RequestError. */
 export const PRIVATE_DESTINATION = 'ERR_WEBHOOK_PRIVATE_DESTINATION';
@@ -48,18 +86,20 @@ export class PrivateDestinationError extends Error {
   }
 }
 
-/** Whether `address` (an IPv4 or IPv6 literal) is one a webhook may not reach. */
+/**
+ * Whether `address` (an IPv4 or IPv6 literal) is one a webhook may not
+ * reach: in a refused class, or an IPv6 form carrying a refused IPv4
+ * address. A form carrying only public IPv4 addresses is allowed, as that
+ * IPv4 address itself is: what it reaches is that public host (or its
+ * relay), which a webhook may reach directly anyway.
+ */
 export function isPrivateAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return true;
-  let parsed = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6') {
-    const v6 = parsed as ipaddr.IPv6;
-    if (EMBEDDING_IPV4.has(v6.range())) {
-      const bytes = v6.toByteArray().slice(-4);
-      parsed = new ipaddr.IPv4(bytes);
-    }
-  }
-  return REFUSED_RANGES.has(parsed.range());
+  const parsed = ipaddr.parse(address);
+  if (REFUSED_RANGES.has(parsed.range())) return true;
+  if (parsed.kind() === 'ipv4') return false;
+  const embedded = embeddedIPv4(parsed as ipaddr.IPv6);
+  return embedded === 'opaque' || embedded.some((ipv4) => REFUSED_RANGES.has(ipv4.range()));
 }
 
 /** The URL's host without IPv6 brackets; null for what is not a URL (its own validation reports it). */

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Prisma, type WebhookDestination } from '../generated/prisma/client.ts';
 import type { RawSql } from '../raw-sql.ts';
 import { EpochCache } from '../epoch-cache.ts';
+import { inboxWebhookTarget } from '../domain/webhooks/destination.ts';
 import { webhookEventName, type AnyDomainEvent, type EventName } from '../events/catalogue.ts';
 
 /** Events delivered to the API channel's webhook_url (and to subscribed account webhooks). */
@@ -119,7 +120,8 @@ export class WebhookPlanner {
     const epoch = this.inboxUrls.now();
     const [inbox] = await sql.rows<{ id: number; channel_type: string; webhook_url: string | null }>(Prisma.sql`
       SELECT i.id, i.channel_type, ch.webhook_url FROM inboxes i JOIN channel_api ch ON ch.id = i.channel_id WHERE i.id = ${inboxId}`);
-    const url = inbox?.webhook_url?.trim();
+    const stored = inbox?.webhook_url?.trim();
+    const url = stored ? inboxWebhookTarget(stored) : undefined;
     const destination = inbox && inbox.channel_type === 'Channel::Api' && url ? { id: inbox.id, url } : null;
     this.inboxUrls.set(inboxId, destination, epoch);
     return destination;

@@ -2,9 +2,11 @@
  * graphql-armor's limits: an abusive operation is refused before it runs,
  * with one GraphQL error naming the limit, on HTTP as on graphql-ws; the
  * operations real clients send (the benchmark's conversation list, the
- * test operations, GraphiQL's introspection) pass.
+ * test operations, GraphiQL's introspection) pass. Introspection is inside
+ * the limits too: its cost counts, and its depth has a limit of its own.
  */
 import { getIntrospectionQuery, parse } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONVERSATION_LIST, CONVERSATION_LIST_WITH_MESSAGES } from '../../bench/graphql/conversation-list.ts';
 import { QUERY_LIMITS } from '../../src/graphql/limits.ts';
@@ -38,6 +40,36 @@ function deepQuery(levels: number): string {
   return `query Deep($id: ID!) { node(id: $id) { ... on Message { ${selection} } } }`;
 }
 
+/**
+ * `__schema { types { fields { type { ofType { ofType … name } } } } }` with `levels` nested `ofType`s: a circular
+ * introspection whose depth is levels + 5 (the standard query's `TypeRef` nests nine, plus its fields: 15).
+ */
+function circularIntrospection(levels: number): string {
+  let selection = 'name';
+  for (let i = 0; i < levels; i++) selection = `ofType { ${selection} }`;
+  return `{ __schema { types { fields { type { ${selection} } } } } }`;
+}
+
+/**
+ * The introspection query of graphql-js as tools send it: its defaults (graphql-codegen's URL loader, most
+ * clients), GraphiQL's (graphql-yoga 5's GraphiQL passes `inputValueDeprecation` and `schemaDescription` when
+ * enabled, descriptions on by default), and every option graphql 16 offers.
+ */
+const INTROSPECTION_QUERIES = [
+  ['the default introspection query', getIntrospectionQuery()],
+  ["GraphiQL's introspection query", getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true, schemaDescription: true })],
+  [
+    'the introspection query with every option',
+    getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+      oneOf: true,
+    }),
+  ],
+] as const;
 
 describe('query limits', () => {
   it.each([
@@ -49,10 +81,50 @@ describe('query limits', () => {
     expect(reply.data.account.data.conversations.totalCount).toBeGreaterThan(0);
   });
 
-  it("lets GraphiQL's introspection through", async () => {
-    const reply = await run(getIntrospectionQuery());
+  it.each(INTROSPECTION_QUERIES)("lets %s through", async (_name, query) => {
+    const reply = await run(query);
     expect(reply.errors).toBeUndefined();
     expect(reply.data.__schema.queryType.name).toBe('Query');
+  });
+
+  it.each(INTROSPECTION_QUERIES)('lets %s through over graphql-ws', async (_name, query) => {
+    const ws = connectGraphqlWs(server.wsUrl, { api_access_token: server.adminToken });
+    try {
+      await ws.connected;
+      const result = await ws.subscribe(parse(query) as TypedDocumentNode<any, Record<string, never>>, {}).next();
+      expect(result.errors).toBeUndefined();
+      expect(result.data.__schema.queryType.name).toBe('Query');
+    } finally {
+      await ws.dispose();
+    }
+  });
+
+  it('refuses an introspection nested deeper than its own limit', async () => {
+    const reply = await run(circularIntrospection(20));
+    expect(reply.data).toBeUndefined();
+    expect(reply.errors?.[0]?.message).toMatch(/Introspection depth limit of 15 exceeded/);
+  });
+
+  it('refuses an introspection one level deeper than the standard query', async () => {
+    // __schema, types, fields, type, 11 ofType and name: 16 levels; with 10 ofType, 15 as the standard query.
+    const reply = await run(circularIntrospection(11));
+    expect(reply.errors?.[0]?.message).toMatch(/Introspection depth limit of 15 exceeded/);
+    expect((await run(circularIntrospection(10))).errors).toBeUndefined();
+  });
+
+  it('counts the cost of introspection like any other selection', async () => {
+    // Each fragment spreads the next twice: a short document whose estimated cost doubles 16 times.
+    const fragments = Array.from({ length: 16 }, (_, i) => `fragment F${i} on __Type { name ...F${i + 1} ...F${i + 1} }`);
+    const query = `{ __schema { types { ...F0 } } } ${fragments.join(' ')} fragment F16 on __Type { kind }`;
+    const reply = await run(query);
+    expect(reply.data).toBeUndefined();
+    expect(reply.errors?.[0]?.message).toMatch(/Query Cost limit of 25000 exceeded/);
+  });
+
+  it('refuses introspection that nests the lists of a type (graphql-js MaxIntrospectionDepthRule)', async () => {
+    const reply = await run('{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }');
+    expect(reply.data).toBeUndefined();
+    expect(reply.errors?.[0]?.message).toMatch(/Maximum introspection depth exceeded/);
   });
 
   it('refuses an operation nested deeper than the limit', async () => {

@@ -205,6 +205,8 @@ describe('seeding a tenant through REST', () => {
 describe('profile', () => {
   it('GET /profile matches `user`; update, availability, auto_offline and reset_access_token answer the same shape', async () => {
     await documented('GET', '/api/v1/profile', { token: t.agent.token });
+    // The bootstrap administrator was invited by nobody: "inviter_id": null.
+    await documented('GET', '/api/v1/profile');
     for (const method of ['PATCH', 'PUT'] as const) {
       const reply = await undocumented(method, '/api/v1/profile', {
         token: t.agent.token,
@@ -514,6 +516,8 @@ describe('Platform API', () => {
       body: { name: 'Platform bot', description: 'Answers FAQs', outgoing_url: 'https://hooks.example.invalid/platform-bot' },
     }));
     const botPath = `${PLATFORM}/agent_bots/${bot.body.id}`;
+    // Only `name` is required: a bot without description and outgoing_url renders both as null.
+    await documented('GET', `${PLATFORM}/agent_bots/${(await documented('POST', `${PLATFORM}/agent_bots`, as({ body: { name: 'Bare bot' } }))).body.id}`, as());
     await documented('GET', `${PLATFORM}/agent_bots`, as());
     await documented('GET', botPath, as());
     await documented('PATCH', botPath, as({ body: { description: 'Answers more FAQs' } }));

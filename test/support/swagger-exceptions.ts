@@ -111,6 +111,13 @@ export const SWAGGER_EXCEPTIONS: SchemaException[] = [
     "Chatwoot's user views render `active_account_user&.account_id` and `&.role`: null for a user in no account (a Platform API user before it is added to one)",
   ),
 
+  {
+    schema: 'user',
+    path: 'inviter_id',
+    allow: NULL,
+    why: "Chatwoot's profile view renders `json.inviter_id resource.active_account_user&.inviter_id`: null for a user nobody invited (an account's first administrator)",
+  },
+
   // Agent bots.
   {
     schema: 'agent_bot',
@@ -118,6 +125,11 @@ export const SWAGGER_EXCEPTIONS: SchemaException[] = [
     allow: NULL,
     why: "Chatwoot's agent bot views render `json.account_id resource.account_id`: null for a bot of no account (Platform API bots, system bots: spec/API.md §1.2)",
   },
+  ...nullAt(
+    'agent_bot',
+    ['description', 'outgoing_url'],
+    "Chatwoot's agent bot views render `json.description resource.description` and `json.outgoing_url resource.outgoing_url`: null for a bot created without them (only `name` is required)",
+  ),
 
   // Contacts (spec/API.md §3.4).
   {

@@ -3,11 +3,17 @@
  * webhook URLs on loopback, private, link-local and other non-public
  * addresses are refused when saved (422) and at send time (the delivery
  * fails at once with the guard's error and nothing is sent), including names
- * that resolve there and names re-pointed after the check (DNS rebinding).
+ * that resolve there and names re-pointed after the check (DNS rebinding),
+ * and every IPv6 form carrying a refused IPv4 address (mapped, compatible,
+ * SIIT, NAT64, 6to4, Teredo; issue 16 item 4).
  */
 import type { LookupAddress } from 'node:dns';
+import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DestinationGuard, isPrivateAddress, PrivateDestinationError } from '../../src/webhooks/destination-guard.ts';
+import { fuzzParameters } from '../fuzz/settings.ts';
+import { expectRefused } from '../support/bad-input.ts';
 import { accountPath, adminApi, createInbox, seedConversation } from '../support/seed.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.ts';
@@ -16,8 +22,12 @@ import { deliveryAfter, postMessage } from './support.ts';
 let server: TestServer;
 let sink: WebhookSink;
 
+/** An inbox whose webhook_url is public (saved only, never delivered to). */
+let publicInbox: number;
+
 beforeAll(async () => {
   [server, sink] = await Promise.all([startServer({ SNYPTO_WEBHOOK_ALLOW_PRIVATE: 'false' }), startWebhookSink()]);
+  publicInbox = (await createInbox(server, PUBLIC_URL)).id;
 });
 afterAll(async () => {
   await server?.stop();
@@ -40,8 +50,39 @@ const PRIVATE_URLS = [
   'http://[::ffff:127.0.0.1]/hook',
   'http://2130706433/hook', // 127.0.0.1 written as one number
 ];
+/** IPv4 networks of every refused class (ipaddr.js's), for generating refused addresses. */
+const REFUSED_IPV4_NETWORKS: [string, number][] = [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+  ['255.255.255.255', 32],
+];
 /** A public address, only ever saved: no test plans a delivery to it. */
 const PUBLIC_URL = 'http://93.184.215.14/hook';
+/** IPv6 forms carrying 127.0.0.1, 10.0.0.1 or 192.168.1.1 (literals are checked without DNS). */
+const EMBEDDING_URLS = [
+  'http://[2002:7f00:1::]/hook', // 6to4 of 127.0.0.1
+  'http://[2002:c0a8:101:1::1]/hook', // 6to4 of 192.168.1.1
+  'http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook', // Teredo, client 127.0.0.1
+  'http://[2001:0:a00:1:8000:63bf:3fff:fdd2]/hook', // Teredo, server 10.0.0.1
+  'http://[::7f00:1]/hook', // IPv4-compatible 127.0.0.1
+  'http://[::ffff:7f00:1]/hook', // IPv4-mapped 127.0.0.1
+  'http://[::ffff:0:a00:1]/hook', // SIIT (RFC 6145) 10.0.0.1
+  'http://[64:ff9b::7f00:1]/hook', // NAT64 of 127.0.0.1
+  'http://[64:ff9b:1::a00:1]/hook', // NAT64 local use: refused whatever it carries
+];
 const REFUSED = { message: 'Url is not allowed: it resolves to a private address', attributes: ['url'] };
 const INBOX_REFUSED = { message: 'Webhook url is not allowed: it resolves to a private address', attributes: ['webhook_url'] };
 
@@ -80,6 +121,19 @@ describe('saving a webhook URL', () => {
     expect(updated.body).toEqual(INBOX_REFUSED);
     const cleared = await adminApi(server).patch(accountPath(server, `/inboxes/${inbox.id}`), { channel: { webhook_url: '' } });
     expect(cleared.status).toBe(200);
+  });
+
+  it.each(EMBEDDING_URLS)('refuses %s as an inbox webhook_url and an account webhook url, storing nothing', async (url) => {
+    const inboxes = accountPath(server, '/inboxes');
+    await expectRefused(server, () => adminApi(server).post(inboxes, { name: 'Embedded', channel: { type: 'api', webhook_url: url } }), 422, INBOX_REFUSED);
+    await expectRefused(server, () => adminApi(server).patch(`${inboxes}/${publicInbox}`, { channel: { webhook_url: url } }), 422, INBOX_REFUSED);
+    await expectRefused(server, () => adminApi(server).post(accountPath(server, '/webhooks'), { url }), 422, REFUSED);
+  });
+
+  it('refuses a bare host on a private address as an inbox webhook_url (it is sent to over http)', async () => {
+    const inboxes = accountPath(server, '/inboxes');
+    await expectRefused(server, () => adminApi(server).post(inboxes, { name: 'Bare', channel: { type: 'api', webhook_url: '127.0.0.1:9/hook' } }), 422, INBOX_REFUSED);
+    await expectRefused(server, () => adminApi(server).patch(`${inboxes}/${publicInbox}`, { channel: { webhook_url: 'localhost/hook' } }), 422, INBOX_REFUSED);
   });
 });
 
@@ -144,8 +198,84 @@ describe('address classes', () => {
     ['93.184.215.14', false],
     ['::ffff:8.8.8.8', false],
     ['2606:4700:4700::1111', false],
+    // IPv6 forms carrying an IPv4 address are refused when it is.
+    ['2002:7f00:1::', true], // 6to4 of 127.0.0.1
+    ['2002:a9fe:a9fe::1', true], // 6to4 of 169.254.169.254
+    ['2002:808:808::1', false], // 6to4 of 8.8.8.8
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', true], // RFC 4380's example: client 192.0.2.45 (reserved)
+    ['2001:0:4136:e378:8000:63bf:80ff:fffe', true], // Teredo, client 127.0.0.1
+    ['2001:0:a00:1::f7f7:f7f7', true], // Teredo, server 10.0.0.1, client 8.8.8.8
+    ['2001:0:808:808::f7f7:f7f7', false], // Teredo, server and client 8.8.8.8
+    ['::7f00:1', true], // IPv4-compatible 127.0.0.1
+    ['::808:808', false], // IPv4-compatible 8.8.8.8
+    ['::ffff:0:a00:1', true], // SIIT of 10.0.0.1
+    ['::ffff:0:808:808', false], // SIIT of 8.8.8.8
+    ['64:ff9b::7f00:1', true], // NAT64 of 127.0.0.1
+    ['64:ff9b::808:808', false], // NAT64 of 8.8.8.8
+    ['64:ff9b:1::808:808', true], // NAT64 local use, whatever it carries
+    ['64:ff9b:1:808:8:800::', true],
   ])('%s is private: %s', (address, refused) => {
     expect(isPrivateAddress(address)).toBe(refused);
+  });
+
+  /** Any IPv4 address, half of them from a refused class (random ones are mostly public). */
+  const ipv4 = fc.oneof(
+    fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)),
+    fc
+      .tuple(
+        fc.constantFrom(...REFUSED_IPV4_NETWORKS),
+        fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)),
+      )
+      .map(([[network, bits], host]) => {
+        const base = ipaddr.IPv4.parse(network).toByteArray();
+        return base.map((byte, i) => {
+          const kept = Math.max(0, Math.min(8, bits - 8 * i));
+          const mask = (0xff << (8 - kept)) & 0xff;
+          return (byte & mask) | (host[i]! & ~mask & 0xff);
+        }) as [number, number, number, number];
+      }),
+  );
+  const hex = (bytes: number[]) => [0, 2].map((i) => ((bytes[i]! << 8) | bytes[i + 1]!).toString(16)).join(':');
+  const dotted = (bytes: number[]) => bytes.join('.');
+  const inverted = (bytes: number[]) => bytes.map((byte) => byte ^ 0xff);
+  /** Each single-IPv4 form, built by hand (not by the code under test). */
+  const FORMS: Record<string, (bytes: number[]) => string> = {
+    'IPv4-mapped': (b) => `::ffff:${dotted(b)}`,
+    'IPv4-compatible': (b) => `::${hex(b)}`,
+    SIIT: (b) => `::ffff:0:${hex(b)}`,
+    NAT64: (b) => `64:ff9b::${dotted(b)}`,
+    '6to4': (b) => `2002:${hex(b)}:1:0:0:0:1`,
+    'Teredo client': (b) => `2001:0:808:808:8000:1234:${hex(inverted(b))}`,
+    'Teredo server': (b) => `2001:0:${hex(b)}:0:1234:f7f7:f7f7`,
+  };
+
+  it('refuses each IPv6 form of an IPv4 address exactly when it refuses that address', () => {
+    fc.assert(
+      fc.property(ipv4, fc.constantFrom(...Object.keys(FORMS)), (bytes, form) => {
+        const embedded = isPrivateAddress(dotted(bytes));
+        expect(isPrivateAddress(FORMS[form]!(bytes)), `${form} of ${dotted(bytes)}`).toBe(embedded);
+      }),
+      fuzzParameters(2000, 0.02),
+    );
+  });
+
+  it('refuses a Teredo address when its server or its client is refused', () => {
+    fc.assert(
+      fc.property(ipv4, ipv4, fc.nat(0xffff), (server, client, port) => {
+        const address = `2001:0:${hex(server)}:8000:${port.toString(16)}:${hex(inverted(client))}`;
+        expect(isPrivateAddress(address)).toBe(isPrivateAddress(dotted(server)) || isPrivateAddress(dotted(client)));
+      }),
+      fuzzParameters(1000, 0.01),
+    );
+  });
+
+  it('refuses NAT64 local-use addresses whatever they carry', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat(0xffff), { minLength: 5, maxLength: 5 }), (groups) => {
+        expect(isPrivateAddress(`64:ff9b:1:${groups.map((g) => g.toString(16)).join(':')}`)).toBe(true);
+      }),
+      fuzzParameters(200, 0.01),
+    );
   });
 });
 

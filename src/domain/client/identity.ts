@@ -11,6 +11,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../../errors.ts';
+import { inputText } from '../input-text.ts';
 
 export const IDENTITY_MESSAGES = {
   missing: 'HMAC failed: identifier_hash is required by this inbox',
@@ -56,9 +57,9 @@ export function provenIdentifier(channel: IdentityChannel, proof: IdentityProof)
     if (channel.hmacMandatory) throw new IdentityError('missing');
     return undefined;
   }
-  const identifier = isBlank(proof.identifier) ? '' : String(proof.identifier);
+  const identifier = isBlank(proof.identifier) ? '' : inputText(proof.identifier);
   const expected = Buffer.from(identifierHash(channel.hmacToken, identifier));
-  const given = Buffer.from(String(proof.identifierHash));
+  const given = Buffer.from(inputText(proof.identifierHash));
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new IdentityError('invalid');
   return identifier;
 }

@@ -9,6 +9,7 @@
  */
 import { ValidationError } from '../../errors.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
+import { inputText } from '../input-text.ts';
 import type { FilterAttribute, FilterOperator } from './attributes.ts';
 
 /** One condition of the payload, as sent. */
@@ -162,8 +163,9 @@ export function compileFilter(payload: unknown, attributes: Record<string, Filte
   const allowedKeys = Object.keys(attributes);
   const groups: Prisma.Sql[][] = [[]];
   conditions.forEach((condition, index) => {
-    const key = String(condition.attribute_key ?? '');
-    const operator = String(condition.filter_operator ?? '');
+    // Not String(): a JSON object's own `toString` key would make it throw.
+    const key = inputText(condition.attribute_key ?? '');
+    const operator = inputText(condition.filter_operator ?? '');
     const attribute = Object.hasOwn(attributes, key) ? attributes[key] : undefined;
     if (attribute && !(attribute.operators as readonly string[]).includes(operator))
       throw failure(`Invalid operator. The allowed operators for ${key} are [${attribute.operators.join(',')}].`);

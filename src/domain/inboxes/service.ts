@@ -3,13 +3,14 @@
  */
 import { z } from 'zod';
 import type { PrismaClient } from '../../db.ts';
-import { NotFoundError, ValidationError } from '../../errors.ts';
+import { NotFoundError } from '../../errors.ts';
 import type { Outbox } from '../../events/outbox.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
-import { DestinationGuard, PrivateDestinationError } from '../../webhooks/destination-guard.ts';
+import { DestinationGuard } from '../../webhooks/destination-guard.ts';
 import { loadAccessibleInbox, performerOf, requireAdministrator, type AccountActor } from '../actor.ts';
 import { secureToken, webhookSecret } from '../tokens.ts';
 import { parseInput, type RawInput } from '../validation.ts';
+import { checkDestination, inboxWebhookTarget } from '../webhooks/destination.ts';
 import { InboxMembers } from './members.ts';
 import {
   DEFAULT_WORKING_HOURS,
@@ -226,16 +227,9 @@ export class InboxService {
     return this.membership.remove(actor, inboxId, userIds);
   }
 
-  /** A webhook_url on a private address is refused (SSRF), as account webhook URLs are. */
+  /** A webhook_url on a private address is refused (SSRF), by the check account webhook URLs go through. */
   private async checkWebhookUrl(url: string | null | undefined) {
-    if (!url) return;
-    try {
-      await this.destinations.check(url);
-    } catch (error) {
-      if (error instanceof PrivateDestinationError)
-        throw ValidationError.of('webhookUrl', 'Webhook url is not allowed: it resolves to a private address');
-      throw error;
-    }
+    if (url) await checkDestination(this.destinations, 'webhookUrl', inboxWebhookTarget(url));
   }
 
   /** An inbox of the actor's account (else NotFound) that the actor administers (else Forbidden). */

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import type { Inbox } from '../../generated/prisma/client.ts';
 import { isoTime } from '../wire-time.ts';
-import { LIMITS, jsonObject, snakeCase, stringColumn } from '../validation.ts';
+import { jsonObject, snakeCase, stringColumn } from '../validation.ts';
+import { webhookUrl } from '../webhooks/destination.ts';
 
 /** One day of Chatwoot's `working_hours`, as stored (snake_case). */
 export interface WorkingHoursDay {
@@ -72,7 +73,8 @@ export const workingHoursDayInput = z
 /** Root attributes of an inbox and the API channel's settings. */
 export const inboxAttributesInput = z.object({
   name: stringColumn().min(1),
-  webhookUrl: z.string().max(LIMITS.url).nullish(),
+  /** The API channel's webhook_url: a webhook destination (src/domain/webhooks/destination.ts); blank or null removes it. */
+  webhookUrl: webhookUrl({ inbox: true }).nullish(),
   hmacMandatory: z.boolean().optional(),
   additionalAttributes: jsonObject().optional(),
   greetingEnabled: z.boolean().optional(),

@@ -8,26 +8,17 @@ import { z } from 'zod';
 import type { PrismaClient } from '../../db.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
-import { DestinationGuard, PrivateDestinationError } from '../../webhooks/destination-guard.ts';
+import { DestinationGuard } from '../../webhooks/destination-guard.ts';
 import { DEFAULT_WEBHOOK_SUBSCRIPTIONS, WEBHOOK_SUBSCRIPTIONS } from '../../webhooks/planner.ts';
 import { requireAdministrator, type AccountActor } from '../actor.ts';
 import { webhookSecret } from '../tokens.ts';
-import { LIMITS, parseInput, recordId, stringColumn, type RawInput } from '../validation.ts';
-
-
-const isHttpUrl = (value: string) => {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && !/\s/.test(value);
-  } catch {
-    return false;
-  }
-};
+import { parseInput, recordId, stringColumn, type RawInput } from '../validation.ts';
+import { checkDestination, webhookUrl } from './destination.ts';
 
 const allowed = new Set<string>(WEBHOOK_SUBSCRIPTIONS);
 
 const webhookFields = {
-  url: z.string().max(LIMITS.url).refine(isHttpUrl, { message: 'is invalid' }),
+  url: webhookUrl(),
   name: stringColumn().nullish(),
   inboxId: recordId().nullish(),
   /** A non-empty subset of WEBHOOK_SUBSCRIPTIONS; Chatwoot words a bad list "Subscriptions Invalid events". */
@@ -80,7 +71,7 @@ export class WebhookService {
     requireAdministrator(actor);
     const input = parseInput(createWebhookInput, raw);
     await this.checkInbox(actor, input.inboxId);
-    await this.checkDestination(input.url);
+    await checkDestination(this.destinations, 'url', input.url);
     await this.checkUrlFree(actor.accountId, input.url);
     return this.saving(() =>
       this.db.webhook.create({
@@ -104,7 +95,7 @@ export class WebhookService {
     const input = parseInput(updateWebhookInput, raw);
     await this.checkInbox(actor, input.inboxId);
     if (input.url !== undefined && input.url !== webhook.url) {
-      await this.checkDestination(input.url);
+      await checkDestination(this.destinations, 'url', input.url);
       await this.checkUrlFree(actor.accountId, input.url);
     }
     return this.saving(() =>
@@ -140,16 +131,6 @@ export class WebhookService {
     if (inboxId == null) return;
     const inbox = await this.db.inbox.findFirst({ where: { id: inboxId, accountId: actor.accountId }, select: { id: true } });
     if (!inbox) throw new NotFoundError('Inbox');
-  }
-
-  private async checkDestination(url: string) {
-    try {
-      await this.destinations.check(url);
-    } catch (error) {
-      if (error instanceof PrivateDestinationError)
-        throw ValidationError.of('url', 'Url is not allowed: it resolves to a private address');
-      throw error;
-    }
   }
 
   private async checkUrlFree(accountId: number, url: string) {

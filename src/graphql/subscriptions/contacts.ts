@@ -7,13 +7,14 @@
 import type { Context } from '../../context.ts';
 import { ForbiddenError, ValidationError } from '../../errors.ts';
 import { builder } from '../builder.ts';
-import { EventScopeInput, hear, resolveEventScope } from './events.ts';
+import { SCOPE_ARG, hear, resolveEventScope } from './events.ts';
 
 type ScopeArg = Parameters<typeof resolveEventScope>[1];
 
 /**
  * Contact events belong to the whole account, not to an inbox or a
- * conversation: staff name the account; a contact's scope is their own
+ * conversation: staff name the account (or leave it out when they belong to
+ * only one, see resolveEventScope); a contact's scope is their own
  * account, and Visibility.canHear lets them hear only of themselves.
  * `staffOnly` refuses the subscription itself to contacts (the builder's
  * field scopes are checked on each event, not when subscribing).
@@ -39,7 +40,7 @@ builder.subscriptionField('contactCreated', (t) =>
     type: 'Contact',
     authScopes: { staff: true },
     description: 'Contacts created in the account (staff).',
-    args: { scope: t.arg({ type: EventScopeInput, required: true }) },
+    args: { scope: t.arg(SCOPE_ARG) },
     subscribe: (_root, args, context) => heardContactEvents(context, args.scope, 'contact.created', true),
     resolve: (query, event, _args, context) => reloadContact(context, query, event as { data: { contactId: number } }),
   }),
@@ -50,7 +51,7 @@ builder.subscriptionField('contactUpdated', (t) =>
     type: 'Contact',
     authScopes: { authenticated: true },
     description: 'Contacts changed in the account (staff); a contact hears only of their own changes and may omit the scope.',
-    args: { scope: t.arg({ type: EventScopeInput, required: false }) },
+    args: { scope: t.arg(SCOPE_ARG) },
     subscribe: (_root, args, context) => heardContactEvents(context, args.scope, 'contact.updated'),
     resolve: (query, event, _args, context) => reloadContact(context, query, event as { data: { contactId: number } }),
   }),

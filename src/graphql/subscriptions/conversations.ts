@@ -15,7 +15,7 @@ import { builder } from '../builder.ts';
 import { AgentBotType } from '../types/agent-bot.ts';
 import { AgentType, loadAgent } from '../types/agent.ts';
 import { ContactType } from '../types/contact.ts';
-import { EventScopeInput, hear, resolveEventScope } from './events.ts';
+import { SCOPE_ARG, hear, resolveEventScope } from './events.ts';
 
 type ConversationEvent = { accountId: number; data: { conversationId: number } };
 
@@ -27,7 +27,7 @@ builder.subscriptionField('conversationCreated', (t) =>
     type: 'Conversation',
     authScopes: { authenticated: true },
     description: 'Conversations opened where the caller listens and may see them.',
-    args: { scope: t.arg({ type: EventScopeInput, required: false }) },
+    args: { scope: t.arg(SCOPE_ARG) },
     subscribe: async (_root, args, context) =>
       hear(context, await resolveEventScope(context, args.scope), ['conversation.created']),
     resolve: (query, event, _args, context) => reload(context, query, event as ConversationEvent),
@@ -40,7 +40,7 @@ builder.subscriptionField('conversationUpdated', (t) =>
     authScopes: { authenticated: true },
     description:
       'One payload per saved change Chatwoot broadcasts (status, snooze, assignee, team, priority, labels, custom attributes, waiting time, first reply, the contact after a merge), with the conversation as it is now.',
-    args: { scope: t.arg({ type: EventScopeInput, required: false }) },
+    args: { scope: t.arg(SCOPE_ARG) },
     subscribe: async (_root, args, context) =>
       hear(context, await resolveEventScope(context, args.scope), ['conversation.updated', 'conversation.contact_changed']),
     resolve: (query, event, _args, context) => reload(context, query, event as ConversationEvent),
@@ -95,7 +95,7 @@ builder.subscriptionField('conversationTyping', (t) =>
     type: ConversationTypingType,
     authScopes: { authenticated: true },
     description: 'Others starting or stopping to type (a contact: in their own conversations, never private notes).',
-    args: { scope: t.arg({ type: EventScopeInput, required: false }) },
+    args: { scope: t.arg(SCOPE_ARG) },
     subscribe: async (_root, args, context) =>
       pipe(
         hear(context, await resolveEventScope(context, args.scope), ['conversation.typing_on', 'conversation.typing_off']),

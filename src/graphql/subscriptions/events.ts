@@ -1,14 +1,16 @@
 /**
  * The events a subscriber hears. Every subscription field asks here: the
  * caller names a scope (an account, an inbox or a conversation; a contact is
- * always scoped to their own session), and hears the events of the given
- * names in that scope that spec/EVENTS.md §2.5 lets them hear. Events carry
+ * always scoped to their own session; a user or agent bot of exactly one
+ * account may leave it out), and hears the events of the given names in that
+ * scope that spec/EVENTS.md §2.5 lets them hear. Events carry
  * ids only; each subscription re-loads its object with the subscriber's
  * selection, and the object type's own check runs again on it.
  */
 import { filter, pipe } from 'graphql-yoga';
 import type { Context } from '../../context.ts';
-import { NotFoundError } from '../../errors.ts';
+import { authFailure } from '../../auth.ts';
+import { NotFoundError, ValidationError } from '../../errors.ts';
 import type { AnyDomainEvent, EventName } from '../../events/catalogue.ts';
 import { builder } from '../builder.ts';
 import { actorInAccount, databaseIdOf, locate } from '../ids.ts';
@@ -28,7 +30,8 @@ export interface EventScope {
 }
 
 export const EventScopeInput = builder.inputType('EventScope', {
-  description: 'Where to listen: exactly one of an account, an inbox or a conversation. Contacts may omit it.',
+  description:
+    'Where to listen: exactly one of an account, an inbox or a conversation. Contacts, and callers who belong to exactly one account, may omit it.',
   fields: (t) => ({
     accountId: t.id({ required: false }),
     inboxId: t.id({ required: false }),
@@ -36,7 +39,20 @@ export const EventScopeInput = builder.inputType('EventScope', {
   }),
 });
 
-/** Checks the scope a subscriber asked for and returns it with its account. */
+/** The `scope` argument of every subscription field, optional for all of them (see resolveEventScope). */
+export const SCOPE_ARG = {
+  type: EventScopeInput,
+  required: false,
+  description:
+    'Where to listen. Optional for a contact (their own session) and for a user or agent bot who belongs to exactly one account (that account); required otherwise.',
+} as const;
+
+/**
+ * Checks the scope a subscriber asked for and returns it with its account.
+ * Without a scope, a contact listens to their own session and a user or
+ * agent bot to their only account; a caller of several accounts (or none)
+ * is told that `scope` is required.
+ */
 export async function resolveEventScope(
   context: Context,
   scope: { accountId?: string | number | null; inboxId?: string | number | null; conversationId?: string | number | null } | null | undefined,
@@ -64,7 +80,25 @@ export async function resolveEventScope(
     await actorInAccount(context, accountId);
     return { accountId };
   }
-  throw new NotFoundError('Account');
+  return { accountId: await onlyAccountOf(context) };
+}
+
+/** The account a user or agent bot listens to when they name no scope: the only one they belong to. */
+async function onlyAccountOf(context: Context): Promise<number> {
+  // Subscriptions check authentication first (authScopes); this keeps the refusal right for any other caller.
+  if (!context.principal) throw context.credentialsError ?? authFailure('missing_credentials');
+  // Two are enough to know that there is more than one.
+  const [only, another] = await context.accountIds(2);
+  if (only !== undefined && another === undefined) {
+    await actorInAccount(context, only);
+    return only;
+  }
+  throw ValidationError.of(
+    'scope',
+    only === undefined
+      ? 'scope is required: you belong to no account to listen to'
+      : 'scope is required: you belong to several accounts; pass scope: { accountId: ... }',
+  );
 }
 
 /** The events named `names` in `scope` that the caller may hear, as they are committed. */

@@ -10,7 +10,7 @@ import type { Context } from '../../context.ts';
 import type { EventDataMap } from '../../events/catalogue.ts';
 import { builder } from '../builder.ts';
 import { MessageType } from '../types/message.ts';
-import { EventScopeInput, hear, resolveEventScope, type EventScope } from './events.ts';
+import { SCOPE_ARG, hear, resolveEventScope, type EventScope } from './events.ts';
 
 type MessageEventName = 'message.created' | 'message.updated';
 
@@ -33,7 +33,7 @@ for (const [field, name, description] of [
       type: MessageType,
       authScopes: { authenticated: true },
       description,
-      args: { scope: t.arg({ type: EventScopeInput, required: false }) },
+      args: { scope: t.arg(SCOPE_ARG) },
       subscribe: async (_root, args, context) => messageEvents(context, await resolveEventScope(context, args.scope), name),
       resolve: (query, event, _args, context) =>
         context.db.message.findUniqueOrThrow({

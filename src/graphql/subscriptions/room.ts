@@ -22,7 +22,7 @@ import type { PrismaClient } from '../../db.ts';
 import type { AnyDomainEvent, EventName } from '../../events/catalogue.ts';
 import { builder } from '../builder.ts';
 import { isSelf } from './conversations.ts';
-import { EventScopeInput, hearing, resolveEventScope } from './events.ts';
+import { SCOPE_ARG, hearing, resolveEventScope } from './events.ts';
 
 /** Events a contact never hears on /cable, whatever conversation they concern. */
 const STAFF_ONLY = new Set<EventName>([
@@ -68,8 +68,8 @@ builder.subscriptionField('roomEvents', (t) =>
     type: RoomEventType,
     authScopes: { user: true, contact: true },
     description:
-      'What /cable\'s RoomChannel broadcasts to the caller, in Chatwoot\'s shapes: agents give the account (scope.accountId), contacts nothing.',
-    args: { scope: t.arg({ type: EventScopeInput, required: false }) },
+      'What /cable\'s RoomChannel broadcasts to the caller, in Chatwoot\'s shapes: agents give the account (scope.accountId, which a member of one account may leave out), contacts nothing.',
+    args: { scope: t.arg(SCOPE_ARG) },
     subscribe: async (_root, args, context) => {
       const scope = await resolveEventScope(context, args.scope);
       // What an agent may see is looked up now, not when the first event arrives for thousands of subscribers at once.

@@ -8,6 +8,8 @@ import { actorForAccount } from '../ids.ts';
 
 export const AccountType = builder.prismaNode('Account', {
   id: { field: 'id' },
+  // `node`/`nodes` answer null for an id that names no record, as documented, instead of failing.
+  nullable: true,
   authScopes: (account, context) => context.access.isStaffOf(account.id),
   fields: (t) => ({
     databaseId: t.exposeInt('id', { description: 'The numeric id used by the REST API.' }),

@@ -7,6 +7,8 @@ import { builder } from '../builder.ts';
 
 export const AgentBotType = builder.prismaNode('AgentBot', {
   id: { field: 'id' },
+  // `node`/`nodes` answer null for an id that names no record, as documented, instead of failing.
+  nullable: true,
   authScopes: async (bot, context) => {
     // Global bots (no account) are public to any caller; an account's bot to its staff and its contacts.
     if (bot.accountId === null) return context.principal !== null;

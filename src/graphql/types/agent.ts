@@ -24,6 +24,8 @@ export type AgentRow = AccountUser & { user: User };
 export const AgentType = builder.prismaNode('AccountUser', {
   variant: 'Agent',
   id: { field: 'id' },
+  // `node`/`nodes` answer null for an id that names no record, as documented, instead of failing.
+  nullable: true,
   // An agent is always loaded with its user (name, avatar, email), in the same statement batch;
   // loadAgent loads it the same way, so nothing is fetched twice.
   include: { user: true },

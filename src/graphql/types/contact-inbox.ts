@@ -10,6 +10,8 @@ import { builder } from '../builder.ts';
 
 export const ContactInboxType = builder.prismaNode('ContactInbox', {
   id: { field: 'id' },
+  // `node`/`nodes` answer null for an id that names no record, as documented, instead of failing.
+  nullable: true,
   authScopes: (contactInbox, context) => context.access.canSeeContactInbox(contactInbox),
   fields: (t) => ({
     databaseId: t.exposeInt('id'),

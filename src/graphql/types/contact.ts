@@ -57,6 +57,8 @@ function visibleContactInboxes(context: Context): Prisma.ContactInboxWhereInput 
 
 export const ContactType = builder.prismaNode('Contact', {
   id: { field: 'id' },
+  // `node`/`nodes` answer null for an id that names no record, as documented, instead of failing.
+  nullable: true,
   authScopes: (contact, context) => context.access.canSeeContact(contact),
   fields: (t) => ({
     databaseId: t.exposeInt('id', { description: 'The numeric id used by the REST API.' }),

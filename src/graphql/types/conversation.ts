@@ -70,6 +70,8 @@ function loadLastMessage(context: Context, query: object, conversation: { id: nu
 
 export const ConversationType = builder.prismaNode('Conversation', {
   id: { field: 'id' },
+  // `node`/`nodes` answer null for an id that names no record, as documented, instead of failing.
+  nullable: true,
   authScopes: (conversation, context) => context.access.canSeeConversation(conversation),
   fields: (t) => ({
     displayId: t.exposeInt('displayId', { description: 'The per-account number the REST API uses as id.' }),

@@ -49,6 +49,8 @@ const adminSecret = (inbox: { accountId: number }, context: { access: { isAdmini
 /** Inbox nodes; visible to who may see the inbox (spec/API.md §1.2), settings to staff only. */
 export const InboxType = builder.prismaNode('Inbox', {
   id: { field: 'id' },
+  // `node`/`nodes` answer null for an id that names no record, as documented, instead of failing.
+  nullable: true,
   authScopes: (inbox, context) => context.access.canSeeInbox(inbox.accountId, inbox.id),
   fields: (t) => ({
     databaseId: t.exposeInt('id', { description: 'The numeric id used by the REST API.' }),

@@ -32,6 +32,8 @@ export const MessageSenderUnion = builder.unionType('MessageSender', {
 
 export const MessageType = builder.prismaNode('Message', {
   id: { field: 'id' },
+  // `node`/`nodes` answer null for an id that names no record, as documented, instead of failing.
+  nullable: true,
   authScopes: (message, context) => context.access.canSeeMessage(message),
   fields: (t) => ({
     databaseId: t.exposeInt('id', { description: 'The numeric id used by the REST API.' }),

@@ -5,6 +5,8 @@ import { builder } from '../builder.ts';
 
 export const TeamType = builder.prismaNode('Team', {
   id: { field: 'id' },
+  // `node`/`nodes` answer null for an id that names no record, as documented, instead of failing.
+  nullable: true,
   authScopes: (team, context) => context.access.isStaffOf(team.accountId),
   fields: (t) => ({
     databaseId: t.exposeInt('id'),

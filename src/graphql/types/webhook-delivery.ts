@@ -24,6 +24,8 @@ export const WebhookDestinationEnum = builder.enumType('WebhookDestination', {
 /** WebhookDelivery nodes (global id over the delivery's UUID), visible to administrators of the account only. */
 export const WebhookDeliveryType = builder.prismaNode('WebhookDelivery', {
   id: { field: 'id' },
+  // `node`/`nodes` answer null for an id that names no record, as documented, instead of failing.
+  nullable: true,
   authScopes: (delivery, context) => context.access.isAdministratorOf(delivery.accountId),
   fields: (t) => ({
     deliveryId: t.exposeString('id', { description: 'The delivery id sent with every attempt (a UUID).' }),

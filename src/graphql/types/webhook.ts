@@ -13,6 +13,8 @@ import { WebhookDeliveryStateEnum } from './webhook-delivery.ts';
 /** Webhook nodes, visible to administrators of the account only. */
 export const WebhookType = builder.prismaNode('Webhook', {
   id: { field: 'id' },
+  // `node`/`nodes` answer null for an id that names no record, as documented, instead of failing.
+  nullable: true,
   authScopes: (webhook, context) => context.access.isAdministratorOf(webhook.accountId),
   fields: (t) => ({
     databaseId: t.exposeInt('id', { description: 'The numeric id used by the REST API.' }),

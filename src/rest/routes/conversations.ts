@@ -10,6 +10,7 @@ import {
   presentToggleStatus,
 } from '../../domain/conversations/presenter.ts';
 import { presentFoundCounts, presentSearchedConversation } from '../../domain/filters/presenter.ts';
+import { inputText } from '../../domain/input-text.ts';
 import { boolean, hash, idParam, integer, objectParam, optionalId, stringList, text, type Params } from '../params.ts';
 import { ACCOUNT, UPDATE, type AccountRoute, type AccountRouteRequest, type Route } from '../route.ts';
 import { messageAttributes } from './messages.ts';
@@ -116,7 +117,7 @@ export const conversationRoutes: Route[] = [
     method: 'GET',
     path: `${ACCOUNT}/conversations/search`,
     handle: async ({ actor, params, services }) => {
-      const q = params.q == null ? '' : String(text(params.q));
+      const q = params.q == null ? '' : inputText(text(params.q));
       const { conversations, counts } = await services.filters.searchConversations(actor, q, integer(params.page) ?? 1);
       return { body: { meta: presentFoundCounts(counts), payload: conversations.map(presentSearchedConversation) } };
     },
