@@ -144,11 +144,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const yoga = createGraphqlServer({ db, services, pubsub, authenticator, logger: http.log, readCache });
 
   http.removeAllContentTypeParsers();
-  http.addContentTypeParser(['application/json', 'application/*+json'], { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, {});
+  // JSON text is UTF-8 (RFC 8259): bytes that are not are refused, never stored as replacement characters.
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  http.addContentTypeParser(['application/json', 'application/*+json'], { parseAs: 'buffer' }, (request, body, done) => {
     let parsed: unknown;
     try {
+      const text = typeof body === 'string' ? body : utf8.decode(body);
+      if (text.trim() === '') return done(null, {});
       parsed = JSON.parse(text);
     } catch {
       return done(Object.assign(new Error('The request body is not valid JSON'), { statusCode: 400 }), undefined);

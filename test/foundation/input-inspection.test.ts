@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOO_DEEP_BODY } from '../../src/rest/errors.ts';
 import { inputDefect, MAX_NESTING } from '../../src/domain/validation.ts';
 import { TOO_DEEP_VARIABLES } from '../../src/graphql/input-guard.ts';
-import { expectRefused, failedValidation, invalidRecord, writeFingerprint } from '../support/bad-input.ts';
+import { expectRefused, failedValidation, INVALID_JSON, invalidRecord, writeFingerprint } from '../support/bad-input.ts';
 import { clientInbox, openSession, publicApi, type ClientSession } from '../support/client-api.ts';
 import { globalId, graphql } from '../support/graphql.ts';
 import { connectGraphqlWs } from '../support/graphql-ws.ts';
@@ -126,6 +126,26 @@ describe('REST: bodies nested too deeply', () => {
     expect(reply.status, reply.text.slice(0, 200)).toBe(200);
     const shown = await adminApi(server).get(accountPath(server, `/contacts/${scene.contactId}`));
     expect(shown.body.payload.custom_attributes.deep).toEqual(JSON.parse(attributes).deep);
+  });
+});
+
+describe('REST: bodies that are not UTF-8', () => {
+  /** A JSON body whose name holds bytes that are no UTF-8: a lone continuation byte, an overlong NUL, a cut sequence. */
+  const bodies = ['80', 'c080', 'e282', 'ff'].map((hex) =>
+    Buffer.concat([Buffer.from('{"name":"Ja'), Buffer.from(hex, 'hex'), Buffer.from('ne","email":"utf8@example.com"}')]),
+  );
+  const send = (path: string, token: string | null, body: Buffer) =>
+    fetch(new URL(path, server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { api_access_token: token } : {}) },
+      body: new Uint8Array(body),
+    }).then(async (response) => ({ status: response.status, body: await response.json(), text: '', headers: response.headers }));
+
+  it('are refused as JSON they are not (400), never stored with replacement characters', async () => {
+    for (const body of bodies) {
+      await expectRefused(server, () => send(accountPath(server, '/contacts'), server.adminToken, body), 400, INVALID_JSON);
+      await expectRefused(server, () => send(session.paths.contacts, null, body), 400, INVALID_JSON);
+    }
   });
 });
 
