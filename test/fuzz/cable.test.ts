@@ -104,7 +104,7 @@ const shown = (frame: Frame) =>
   'text' in frame ? `${JSON.stringify(frame.text.slice(0, 160))}${frame.text.length > 160 ? `…(${frame.text.length})` : ''}` : `binary(${frame.binary.toString('hex')})`;
 
 /** What the server makes of a frame (src/cable/protocol.ts's rules, restated): a command, or malformed. */
-function expectation(frame: Frame): { malformed: true } | { malformed: false; subscribe?: string } {
+function expectation(frame: Frame): { malformed: true } | { malformed: false; subscribe?: string; unsubscribe?: string } {
   if ('binary' in frame) return { malformed: true };
   let value: unknown;
   try {
@@ -117,7 +117,29 @@ function expectation(frame: Frame): { malformed: true } | { malformed: false; su
   if (command !== 'subscribe' && command !== 'unsubscribe' && command !== 'message') return { malformed: true };
   if (typeof identifier !== 'string' || identifier.length > 4096) return { malformed: true };
   if (command === 'message' && (typeof data !== 'string' || data.length > 65_536)) return { malformed: true };
-  return command === 'subscribe' ? { malformed: false, subscribe: identifier } : { malformed: false };
+  if (command === 'subscribe') return { malformed: false, subscribe: identifier };
+  return command === 'unsubscribe' ? { malformed: false, unsubscribe: identifier } : { malformed: false };
+}
+
+/**
+ * Whether `answers` answer the `subscribe`/`unsubscribe` commands of
+ * `commands` in order: each subscribe gets the next answer, naming its
+ * identifier, except a subscribe of an identifier already confirmed and not
+ * unsubscribed since, which is ignored (a duplicate). Whether a subscribe is
+ * confirmed is the server's to judge (checked separately); the answers must
+ * be exactly these. Returns the identifiers the answers should have named.
+ */
+function expectedAnswers(commands: { subscribe?: string; unsubscribe?: string }[], answers: Record<string, unknown>[]): string[] {
+  const live = new Set<string>();
+  const expected: string[] = [];
+  for (const command of commands) {
+    if (command.unsubscribe !== undefined) live.delete(command.unsubscribe);
+    if (command.subscribe === undefined || live.has(command.subscribe)) continue;
+    const answer = answers[expected.length];
+    expected.push(command.subscribe);
+    if (answer?.identifier === command.subscribe && answer.type === 'confirm_subscription') live.add(command.subscribe);
+  }
+  return expected;
 }
 
 interface Received {
@@ -196,7 +218,7 @@ it(
         const sent = sequence.map((f): Frame => ('text' in f ? { text: Buffer.from(f.text).toString() } : f));
 
         // The oracle: answers in order, up to the frame that breaks the malformed-frame limit.
-        const expected: string[] = [];
+        const commands: { subscribe?: string; unsubscribe?: string }[] = [];
         let malformed = 0;
         let cutOff = false;
         for (const frame of sent) {
@@ -205,7 +227,7 @@ it(
             cutOff = true;
             break;
           }
-          if (!outcome.malformed && outcome.subscribe !== undefined) expected.push(outcome.subscribe);
+          if (!outcome.malformed) commands.push(outcome);
         }
 
         const waiting = until((r) => r.closed || r.frames.some((f) => isAnswer(f) && f.identifier === markerId));
@@ -214,11 +236,11 @@ it(
         await waiting.reached;
         const answers = received.frames.filter(isAnswer);
         expect(received.bad, 'frames that are not JSON objects').toEqual([]);
-        expect(answers.map((f) => f.identifier)).toEqual(expected);
+        expect(answers.map((f) => f.identifier)).toEqual(expectedAnswers(commands, answers));
         // Only a real pubsub_token is ever confirmed (hostile account_id/user_id beside it are the server's to judge).
         const confirmedTokens = answers.filter((f) => f.type === 'confirm_subscription').map((f) => tokenOf(String(f.identifier)));
         expect(confirmedTokens.filter((token) => token !== contactToken && token !== agentIdentifier.pubsub_token)).toEqual([]);
-        if (validAt !== undefined && expected.includes(valid))
+        if (validAt !== undefined && commands.some((command) => command.subscribe === valid))
           expect(answers.find((f) => f.identifier === valid)?.type).toBe('confirm_subscription');
         if (cutOff) {
           expect(received.frames.at(-1)).toEqual({ type: 'disconnect', reason: 'invalid_request', reconnect: false });

@@ -172,9 +172,15 @@ function correctValueFor(type: GraphQLInputType, field: string, operation: strin
 }
 
 /** Writes variables as JSON text, raw chunks as they are (10,000 levels, `1e999`). */
-export function variablesJson(variables: Record<string, Value>): string {
-  return (writeJson(new Entries(Object.entries(variables))) as (string | Buffer)[]).map((part) => part.toString()).join('');
+export function variablesJson(variables: Record<string, Value>): string | undefined {
+  const parts = (writeJson(new Entries(Object.entries(variables))) as (string | Buffer)[]).map((part) => part.toString());
+  // Beyond the server's 8 MiB body limit (and JavaScript's string limit): a case not worth sending.
+  if (parts.reduce((total, part) => total + part.length, 0) > MAX_VARIABLES_LENGTH) return undefined;
+  return parts.join('');
 }
+
+/** The largest variables text a case sends (characters); larger generated values are skipped. */
+const MAX_VARIABLES_LENGTH = 4 * 1024 * 1024;
 
 const FOLLOWED = new Set(['data', 'edges', 'node', 'nodes', 'problems', 'pageInfo']);
 

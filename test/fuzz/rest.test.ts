@@ -271,14 +271,13 @@ function sentString(route: FuzzRoute, restCase: RestCase, field: string): string
 }
 
 /** Every string value under `field` anywhere in a reply. */
-function echoed(body: unknown, field: string, out: string[] = []): string[] {
-  if (Array.isArray(body)) for (const item of body) echoed(item, field, out);
-  else if (body && typeof body === 'object')
-    for (const [key, item] of Object.entries(body)) {
-      if (key === field && typeof item === 'string') out.push(item);
-      else echoed(item, field, out);
-    }
-  return out;
+function echoed(body: unknown, field: string): string[] {
+  // The record a route answers with: the body, its `payload`, or a record inside the payload
+  // (`payload.contact`). Records nested in it (a message's `sender`) are other records, changed elsewhere.
+  const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isRecord(body)) return [];
+  const records = [body, ...(isRecord(body.payload) ? [body.payload, ...Object.values(body.payload).filter(isRecord)] : [])];
+  return records.map((record) => record[field]).filter((value): value is string => typeof value === 'string');
 }
 
 /** Routes whose documented miss is a 404 with no body (spec/API.md §3.4: `POST /contact_inboxes/filter`). */

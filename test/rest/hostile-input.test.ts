@@ -93,3 +93,17 @@ describe('framework refusals in Chatwoot\'s bodies', () => {
     expect(Object.keys(reply.body)).toEqual(['error']);
   });
 });
+
+describe('searches by text no row can hold', () => {
+  // Found by `npm run fuzz`: the conversation search alone sent its q to PostgreSQL unchecked.
+  for (const q of ['%00', 'a%00b'])
+    it(`GET /conversations/search?q=${q} → 422 naming q, as the other searches answer`, () =>
+      expectRefused(server, () => api().get(path(`/conversations/search?q=${q}`)), 422, { message: 'Q is invalid', attributes: ['q'] }),
+    );
+
+  it('the other searches answer the same (the contact search names its query)', async () => {
+    const answer = (search: string) => api().get(path(search)).then((reply) => ({ status: reply.status, body: reply.body }));
+    expect(await answer('/conversations?q=%00')).toEqual({ status: 422, body: { message: 'Q is invalid', attributes: ['q'] } });
+    expect(await answer('/contacts/search?q=%00')).toEqual({ status: 422, body: { message: 'Query is invalid', attributes: ['query'] } });
+  });
+});

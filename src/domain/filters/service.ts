@@ -13,7 +13,8 @@ import type { ContactService } from '../contacts/service.ts';
 import { conversationListOrder, visibleConversationsWhere } from '../conversations/list.ts';
 import { CONVERSATIONS_PER_PAGE } from '../conversations/service.ts';
 import { loadConversationViews, type ConversationView } from '../conversations/view.ts';
-import type { RawInput } from '../validation.ts';
+import { isStorable, type RawInput } from '../validation.ts';
+import { ValidationError } from '../../errors.ts';
 import { CONTACT_FILTER_ATTRIBUTES, CONVERSATION_FILTER_ATTRIBUTES } from './attributes.ts';
 import { compileFilter, escapeLike } from './conditions.ts';
 
@@ -94,6 +95,8 @@ export class FilterService {
    * every such message.
    */
   async searchConversations(actor: AccountActor, q: string, page = 1) {
+    // Text no message can hold is refused as every other search's query is (parseInput's rule).
+    if (!isStorable(q)) throw ValidationError.of('q', 'Q is invalid');
     const matching: Prisma.MessageWhereInput = {
       messageType: { in: [...SEARCHED_MESSAGE_TYPES] },
       ...(q === '' ? {} : { content: { contains: escapeLike(q), mode: 'insensitive' } }),
