@@ -42,6 +42,9 @@ export function useReadCache(options: { writeEpoch: () => number; maxEntries: nu
         args.operationName ?? null,
         args.variableValues ?? null,
       ]);
+      // A key is held as long as its entry: variables of megabytes (no real client's) are not cached, or a
+      // caller could fill the process's memory with them.
+      if (key.length > MAX_KEY_LENGTH) return;
       const cached = results.get(key);
       if (cached) return setResultAndStopExecution(cached);
       const epoch = results.now();
@@ -65,6 +68,9 @@ export function useReadCache(options: { writeEpoch: () => number; maxEntries: nu
     },
   };
 }
+
+/** The longest cache key kept (characters): the entries of a full cache then hold at most maxEntries × this. */
+export const MAX_KEY_LENGTH = 16 * 1024;
 
 /** How long an identical query waits for the one already running before it runs itself. */
 const FLIGHT_WAIT_MS = 5_000;

@@ -14,6 +14,9 @@ import { globalId, graphql, success } from '../support/graphql.ts';
 import { accountPath, addInboxMember, adminApi, createAgent, seedConversation } from '../support/seed.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 import { loadConfig } from '../../src/config.ts';
+import { MAX_KEY_LENGTH } from '../../src/graphql/read-cache.ts';
+import { parse } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -97,6 +100,23 @@ describe('the read cache', () => {
     expect(stale.data).toBeNull();
     expect(stale.errors?.[0]?.extensions?.code).toBe('INVALID_TOKEN');
     expect((await graphql(server, reset.accessToken, ReadCacheMeDocument)).data?.me.name).toBe('Agent');
+  });
+});
+
+describe('the read cache under hostile variables', () => {
+  const search = parse(
+    'query ($account: ID!, $search: String) { account(id: $account) { ... on AccountSuccess { data { contacts(search: $search) { totalCount } } } } }',
+  ) as TypedDocumentNode<{ account: unknown }, { account: string; search: string }>;
+  const ask = (text: string) => counting(() => graphql(server, server.adminToken, search, { account: globalId('Account', server.accountId), search: text }));
+
+  it('keeps no entry whose key is longer than MAX_KEY_LENGTH (variables of megabytes would fill memory)', async () => {
+    // Found by `npm run fuzz`: 2,000 entries keyed by 4 MB variables ran the process out of heap.
+    const long = 'x'.repeat(MAX_KEY_LENGTH);
+    expect((await ask(long)).statements).toBeGreaterThan(0);
+    expect((await ask(long)).statements).toBeGreaterThan(0);
+    const short = 'y'.repeat(MAX_KEY_LENGTH / 2);
+    expect((await ask(short)).statements).toBeGreaterThan(0);
+    expect((await ask(short)).statements).toBe(0);
   });
 });
 
