@@ -72,7 +72,8 @@ export interface MalformedFrame {
   malformed: string;
 }
 
-const COMMANDS = new Set(['subscribe', 'unsubscribe', 'message']);
+/** The commands the two schemas above accept. */
+const COMMANDS = new Set<string>([...subscriptionCommand.shape.command.options, messageCommand.shape.command.value]);
 
 /**
  * A client frame's command, or why it is not one: not JSON, JSON that is not

@@ -79,7 +79,7 @@ export type InputDefect = 'too_deep' | 'unstorable';
 
 /**
  * The one inspection of untrusted input every surface runs (REST bodies,
- * GraphQL variables, /cable frames, each service's parseInput): walks the
+ * GraphQL variables, each service's parseInput): walks the
  * value without recursion and reports the first defect. `depth` is the
  * nesting of `value` itself (a request body is at depth 1); with
  * `strings: false` only the nesting is checked (a transport's parser, which

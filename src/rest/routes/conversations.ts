@@ -117,7 +117,7 @@ export const conversationRoutes: Route[] = [
     method: 'GET',
     path: `${ACCOUNT}/conversations/search`,
     handle: async ({ actor, params, services }) => {
-      const q = params.q == null ? '' : inputText(text(params.q));
+      const q = params.q == null ? '' : inputText(params.q);
       const { conversations, counts } = await services.filters.searchConversations(actor, q, integer(params.page) ?? 1);
       return { body: { meta: presentFoundCounts(counts), payload: conversations.map(presentSearchedConversation) } };
     },
