@@ -1,6 +1,7 @@
 /**
- * The composition root: database, outbox and listeners, services, GraphQL
- * (HTTP, SSE, graphql-ws), REST and the webhook worker, on one HTTP server.
+ * The composition root: database, outbox and its listeners (one call per
+ * destination, src/events/listeners/), services, GraphQL (HTTP, SSE,
+ * graphql-ws), REST, /cable and the webhook worker, on one HTTP server.
  */
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -15,7 +16,9 @@ import { inputDefect } from './domain/validation.ts';
 import { MessageDeliveryStatus } from './domain/messages/delivery-status.ts';
 import { useLinkBase } from './domain/attachments/links.ts';
 import { Outbox } from './events/outbox.ts';
-import { createEventBus } from './graphql/pubsub.ts';
+import { createEventBus } from './events/bus.ts';
+import { attachRealtime } from './events/listeners/realtime.ts';
+import { attachWebhooks } from './events/listeners/webhooks.ts';
 import { bindGraphqlWs } from './graphql/ws.ts';
 import { Presence } from './cable/presence.ts';
 import { Audiences } from './cable/audiences.ts';
@@ -132,12 +135,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const readiness = new Readiness({ database, bus, redisConfigured: config.redisUrl !== undefined, logger: http.log });
   const pubsub = bus.pubsub;
   const readCache = { writeEpoch: database.writeEpoch, maxEntries: config.readCacheEntries };
-  const planner = new WebhookPlanner(readCache);
-  outbox.onTransaction(planner.plan);
-  outbox.onCommit('real-time', (events) => bus.publish(events));
-  outbox.onCommit('webhooks', (events) => {
-    if (planner.hasDeliveries(events)) worker.wake();
-  });
+  attachWebhooks(outbox, new WebhookPlanner(readCache), worker);
+  attachRealtime(outbox, bus);
 
   const services = createServices(db, outbox, { frontendUrl: config.frontendUrl, wakeWebhooks: () => worker.wake(), destinationGuard });
   const authenticator = new Authenticator(db, readCache);

@@ -6,78 +6,21 @@
  */
 import type { PrismaClient } from './db.ts';
 import type { AccountActor } from './domain/actor.ts';
-import { EpochCache } from './epoch-cache.ts';
-import { DomainError, NotFoundError } from './errors.ts';
 import { findContactSession } from './domain/client/session.ts';
+import { authFailure, type ContactCredentials, type ContactPrincipal, type Principal } from './domain/principal.ts';
 import { fitsIntegerColumn, isStorable } from './domain/validation.ts';
+import { EpochCache } from './epoch-cache.ts';
+import { NotFoundError } from './errors.ts';
 
-export type Principal =
-  | { kind: 'user'; userId: number }
-  | { kind: 'agentBot'; agentBotId: number }
-  | { kind: 'platformApp'; platformAppId: number }
-  | ContactPrincipal;
+// For the transports, which take all of authentication from here.
+export { AUTH_MESSAGES, AuthError, authFailure, type ContactCredentials, type ContactPrincipal, type Principal } from './domain/principal.ts';
 
-/**
- * A customer acting in their own session of one inbox (a contact inbox):
- * proven by the inbox identifier plus the contact's `source_id`, or by the
- * contact inbox's `pubsub_token`.
- */
-export interface ContactPrincipal {
-  kind: 'contact';
-  accountId: number;
-  inboxId: number;
-  contactId: number;
-  contactInboxId: number;
-  /**
-   * The session proved the contact's identity with an HMAC (spec/API.md §6):
-   * it reaches all of the contact's conversations in the account, not only
-   * those of this session.
-   */
-  hmacVerified: boolean;
-}
-
-/** How a customer-facing client proves who it is. */
-export type ContactCredentials = { inboxIdentifier: string; sourceId: string } | { pubsubToken: string };
-
-/** Why a request is refused before it reaches a service; the REST adapter maps each to Chatwoot's body. */
-export class AuthError extends DomainError {
-  override name = 'AuthError';
-  constructor(
-    readonly reason:
-      | 'missing_credentials'
-      | 'invalid_token'
-      | 'bot_not_allowed'
-      | 'account_suspended'
-      | 'not_account_member'
-      | 'bot_not_in_account'
-      | 'invalid_platform_token'
-      | 'not_permissible',
-    message: string,
-  ) {
-    super(reason === 'missing_credentials' ? 'UNAUTHENTICATED' : 'INVALID_TOKEN', message);
-  }
-}
-
-export const AUTH_MESSAGES = {
-  missing_credentials: 'You need to sign in or sign up before continuing.',
-  invalid_token: 'Invalid Access Token',
-  bot_not_allowed: 'Access to this endpoint is not authorized for bots',
-  account_suspended: 'Account is suspended',
-  not_account_member: 'You are not authorized to access this account',
-  bot_not_in_account: 'Bot is not authorized to access this account',
-  /** The Platform API's answer to a missing token or one that is not a platform app's. */
-  invalid_platform_token: 'Invalid access_token',
-  /** The Platform API's answer when the platform app did not create (and was not granted) the record. */
-  not_permissible: 'Non permissible resource',
-} as const;
-
-/** The AuthError for `reason`, with Chatwoot's message. */
-export const authFailure = (reason: keyof typeof AUTH_MESSAGES) => new AuthError(reason, AUTH_MESSAGES[reason]);
 const fail = authFailure;
 
 /**
  * The tables a token's owner and membership are read from, and those whose
- * deletes cascade into them: a write to any of them ends what was cached.
+ * deletes cascade into them (an inbox is deleted with its channel): a write
+ * to any of them ends what was cached.
  */
 const CREDENTIAL_TABLES = [
   'access_tokens',
@@ -88,6 +31,7 @@ const CREDENTIAL_TABLES = [
   'agent_bots',
   'agent_bot_inboxes',
   'inboxes',
+  'channel_api',
 ] as const;
 
 export class Authenticator {

@@ -8,9 +8,10 @@ import { authFailure, type Authenticator, type ContactCredentials, type Principa
 import type { PrismaClient } from './db.ts';
 import { DomainError } from './errors.ts';
 import type { AccountActor } from './domain/actor.ts';
+import type { Reach } from './domain/access/reach.ts';
 import { Visibility } from './domain/visibility.ts';
 import type { Services } from './services.ts';
-import type { SnyptoPubSub } from './graphql/pubsub.ts';
+import type { SnyptoPubSub } from './events/bus.ts';
 
 /**
  * What a caller presented: an access token, a contact's session credentials,
@@ -46,11 +47,19 @@ export interface Context {
   /** Drops every loader and what it cached: a subscription does this per event, so each event reads fresh rows. */
   clearLoaders(): void;
   /**
-   * The subscription serves every /cable socket of the caller's audience
-   * (src/cable/audiences.ts): per-recipient rules (not hearing one's own
-   * typing) are left to the fan-out.
+   * The subscription serves every /cable socket of a reach (an audience,
+   * src/cable/audiences.ts): `access` answers for the reach, and the one
+   * per-recipient rule (not hearing one's own typing) is left to the fan-out.
    */
   servesAudience?: boolean;
+}
+
+/** What /cable sets for the subscription of an audience (src/cable/room-channel.ts). */
+export interface AudienceOptions {
+  /** The reach the audience's members share: what the subscription may see and hear. */
+  reach: Reach;
+  /** Where its events come from, when not straight from the bus (a regroup replays what the audience missed). */
+  events?: SnyptoPubSub;
 }
 
 export interface ContextDeps {
@@ -68,8 +77,8 @@ export async function principalOf(authenticator: Authenticator, credentials: Cre
   return authenticator.contactFor(credentials.contact);
 }
 
-/** Builds the Context for a caller presenting `credentials`. */
-export async function createContext(deps: ContextDeps, credentials: Credentials): Promise<Context> {
+/** Builds the Context for a caller presenting `credentials` (for /cable: the one who starts an audience's subscription). */
+export async function createContext(deps: ContextDeps, credentials: Credentials, audience?: AudienceOptions): Promise<Context> {
   let principal: Principal | null = null;
   let credentialsError: DomainError | null = null;
   try {
@@ -89,14 +98,16 @@ export async function createContext(deps: ContextDeps, credentials: Credentials)
     }
     return actor;
   };
-  const access = new Visibility(deps.db, principal, actorIn);
+  const reach = audience?.reach;
+  const access = new Visibility(deps.db, principal, actorIn, reach?.kind === 'staff' ? reach : undefined);
   return {
     principal,
     credentialsError,
     db: deps.db,
     services: deps.services,
-    pubsub: deps.pubsub,
+    pubsub: audience?.events ?? deps.pubsub,
     access,
+    servesAudience: audience !== undefined,
     actorIn,
     accountIds: async (limit) => (principal ? deps.authenticator.accountIdsOf(principal, limit) : []),
     forget(accountId) {

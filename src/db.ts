@@ -2,6 +2,13 @@
  * The database: PrismaClient over PGlite (embedded, files in SNYPTO_DATA_DIR)
  * or over PostgreSQL (DATABASE_URL). Migrations are applied on open through the
  * WebAssembly schema engine, for both.
+ *
+ * Every statement passes an observer on the driver adapter, which raises the
+ * write epochs the read caches rest on. It takes the tables a write changes
+ * from where the write was declared, never from its SQL text: Prisma's model
+ * operations declare theirs through the client's query extension
+ * (src/model-writes.ts), hand-written statements are made with
+ * `writes('table')` (src/write-tables.ts).
  */
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
@@ -18,7 +25,9 @@ import type {
 import { applyMigrations } from '../prisma/migrator.ts';
 import type { Config } from './config.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
+import { operationDeclarations, type DataModel } from './model-writes.ts';
 import { DriverTransactionSql, PrismaTransactionSql, preparedStatementName, type RawSql } from './raw-sql.ts';
+import { currentClaim, isPlainSelect, runDeclared, runTransactionScope } from './write-tables.ts';
 
 export type { PrismaClient };
 /** The client handed to services inside `prisma.$transaction(async (tx) => ...)`. */
@@ -43,10 +52,16 @@ export interface Database {
    * as far as this process can tell: the query caches rely on it. Given
    * `tables`, it moves only for writes to those tables (or to a table it
    * cannot name), so a cache of, say, access tokens outlives message writes.
-   * Only the named tables count: a cascade from another table's delete does
-   * not, so name the parent tables too.
+   * The tables are those the writes declared (src/write-tables.ts): a cascade
+   * from another table's delete does not count, so name the parent tables too.
    */
   writeEpoch(tables?: readonly string[]): number;
+  /**
+   * How many write statements changed a table they did not name (no
+   * declaration, or a statement declared with one that had none): each ended
+   * every cache. Tests hold it at 0 for the usual work.
+   */
+  unnamedWrites(): number;
   /**
    * Tells `listener` of each write this process makes, once others can see
    * it (its table, undefined when unnamed): a statement outside a
@@ -145,28 +160,15 @@ function connectedAdapter(prisma: PrismaClient, factory: ObservedFactory): () =>
   };
 }
 
-/** Reads start with SELECT (a `SELECT … FOR UPDATE` lock included); anything else may write. */
-const isRead = (sql: string) => /^\s*\(?\s*select\b/i.test(sql);
-
 /**
- * What a write statement reports: a row count (executeRaw), or rows (queryRaw).
- * A write through queryRaw without RETURNING reports no rows, so it is counted
- * as a write whatever it returned.
+ * Whether a statement changed rows: a row count above 0 (executeRaw), or
+ * rows back (queryRaw: RETURNING), or no columns at all (a write through
+ * queryRaw without RETURNING says nothing of its rows, so it counts).
  */
-function wrote(sql: string, result: unknown): boolean {
+function changedRows(result: unknown): boolean {
   if (typeof result === 'number') return result > 0;
-  const rows = (result as { rows?: unknown[] } | undefined)?.rows;
-  return !/\breturning\b/i.test(sql) || (rows?.length ?? 0) > 0;
-}
-
-/**
- * The tables a write statement changes (`INSERT INTO "public"."messages"`,
- * `WITH … (UPDATE contacts …) UPDATE conversations …`); `[undefined]` when
- * it names none plainly. A stray match (`DO UPDATE SET`) only costs a cache.
- */
-function writtenTables(sql: string): (string | undefined)[] {
-  const tables = [...sql.matchAll(/\b(?:insert\s+into|update|delete\s+from)\s+(?:"?public"?\.)?"?(\w+)"?/gi)].map((m) => m[1]);
-  return tables.length > 0 ? tables : [undefined];
+  const set = result as { rows?: unknown[]; columnNames?: string[] } | undefined;
+  return (set?.rows?.length ?? 0) > 0 || (set?.columnNames?.length ?? 0) === 0;
 }
 
 interface Observers {
@@ -178,6 +180,8 @@ interface Observers {
    * other connections can see it now (no transaction is still open on it).
    */
   wrote: (table: string | undefined, visible: boolean) => void;
+  /** Called once for each write statement that changed a table it could not name. */
+  unnamed: () => void;
 }
 
 /**
@@ -197,12 +201,17 @@ function observeQueryable<Q extends SqlQueryable>(queryable: Q, observers: Obser
       if (property === 'queryRaw' || property === 'executeRaw')
         return async (query: { sql: string }) => {
           observers.announce(query.sql);
+          // Asked before it runs: the operations that may have sent it are under way now.
+          const claim = currentClaim();
           const result = await (value as (q: unknown) => Promise<unknown>).call(target, query);
-          if (!isRead(query.sql) && wrote(query.sql, result))
-            for (const table of writtenTables(query.sql)) {
-              observers.wrote(table, !inTransaction);
-              if (inTransaction) written.add(table);
-            }
+          if (!changedRows(result)) return result;
+          const tables = new Set(claim.tables);
+          if (claim.undeclared && !isPlainSelect(query.sql)) tables.add(undefined);
+          if (tables.has(undefined)) observers.unnamed();
+          for (const table of tables) {
+            observers.wrote(table, !inTransaction);
+            if (inTransaction) written.add(table);
+          }
           return result;
         };
       if (property === 'startTransaction')
@@ -245,6 +254,7 @@ function observers() {
   let epoch = 0;
   /** Writes to a table the statement did not name plainly: they may have changed any table. */
   let unnamed = 0;
+  let unnamedStatements = 0;
   const tableEpochs = new Map<string, number>();
   const writeListeners = new Set<(table: string | undefined) => void>();
   const raise = (table: string | undefined) => {
@@ -260,6 +270,10 @@ function observers() {
       raise(table);
       if (visible) for (const listener of writeListeners) listener(table);
     },
+    unnamed: () => {
+      unnamedStatements += 1;
+    },
+    unnamedWrites: () => unnamedStatements,
     onWrite: (listener: (table: string | undefined) => void) => {
       writeListeners.add(listener);
       return () => void writeListeners.delete(listener);
@@ -277,23 +291,45 @@ function observers() {
 }
 
 /**
- * The client every part of Snypto uses. One adjustment: an empty `select`
- * (what the GraphQL layer asks for when a client selected nothing but
- * `__typename` of a result) reads the row as a whole, where Prisma would
+ * The client every part of Snypto uses. Each operation runs with what it
+ * declares it writes (src/model-writes.ts), and each transaction in a scope
+ * its operations share (src/write-tables.ts). One more adjustment: an empty
+ * `select` (what the GraphQL layer asks for when a client selected nothing
+ * but `__typename` of a result) reads the row as a whole, where Prisma would
  * refuse it.
  */
 function createClient(adapter: SqlDriverAdapterFactory): PrismaClient {
   // Minimal errors: no call-site capture (an Error and its stack per query, ~5% of a message's creation).
   const client = new PrismaClient({ adapter, errorFormat: 'minimal' });
-  return client.$extends({
+  const declare = operationDeclarations(dataModelOf(client));
+  const extended = client.$extends({
     query: {
-      $allOperations({ args, query }) {
+      $allOperations(params) {
+        const { model, operation, args, query } = params;
+        // Raw statements reach extensions as copies, which lose their declaration: the request holds the original.
+        const request = (params as { __internalParams?: { args?: unknown } }).__internalParams?.args;
+        const declaration = declare(model, operation, model === undefined ? (request ?? args) : args);
         const select = (args as { select?: object } | undefined)?.select;
-        if (select && Object.keys(select).length === 0) return query({ ...(args as object), select: undefined } as never);
-        return query(args);
+        if (select && Object.keys(select).length === 0)
+          return runDeclared(declaration, () => query({ ...(args as object), select: undefined } as never));
+        return runDeclared(declaration, () => query(args));
       },
     },
   }) as unknown as PrismaClient;
+  const transaction = extended.$transaction.bind(extended) as (...args: unknown[]) => PromiseLike<unknown>;
+  return new Proxy(extended, {
+    get: (target, property, receiver) =>
+      property === '$transaction'
+        ? (...args: unknown[]) => runTransactionScope(() => transaction(...args))
+        : Reflect.get(target, property, receiver),
+  });
+}
+
+/** The models and their tables, from the generated client (its runtime data model; `@@map` names as `dbName`). */
+function dataModelOf(client: PrismaClient): DataModel {
+  const dataModel = (client as unknown as { _runtimeDataModel?: DataModel })._runtimeDataModel;
+  if (!dataModel?.models) throw new Error('The generated Prisma client has no runtime data model to read table names from');
+  return dataModel;
 }
 
 /** A Database over a migrated adapter: its statements observed, Prisma's client and the raw hot path on it. */
@@ -313,6 +349,7 @@ function databaseOver(
     appliedMigrations,
     onStatement: statements.onStatement,
     writeEpoch: statements.writeEpoch,
+    unnamedWrites: statements.unnamedWrites,
     onWrite: statements.onWrite,
     noteWrites: statements.noteWrites,
     transaction: transactionRunner(prisma),

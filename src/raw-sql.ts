@@ -10,12 +10,17 @@
  * transaction (`PrismaTransactionSql`) when a Prisma-written change includes
  * them, e.g. a conversation created with its first message: one
  * implementation of each rule, two ways to reach the database.
+ *
+ * A statement that writes is made with `writes('table', …)` (src/write-tables.ts)
+ * rather than `Prisma.sql`, and so declares the tables it changes; both
+ * classes run it with that declaration, which is where db.ts's write epochs
+ * (and the read caches on them) learn what was written.
  */
 import { createHash } from 'node:crypto';
 import type { ArgType, ColumnType, SqlQuery, SqlQueryable } from '@prisma/driver-adapter-utils';
 import { ColumnTypeEnum } from '@prisma/driver-adapter-utils';
-import type { Tx } from './db.ts';
-import type { Prisma } from './generated/prisma/client.ts';
+import type { Prisma, PrismaClient } from './generated/prisma/client.ts';
+import { runDeclared, statementDeclaration } from './write-tables.ts';
 
 /**
  * Statements (`Prisma.sql` templates) inside one transaction. Rows come back
@@ -88,7 +93,7 @@ export class DriverTransactionSql implements RawSql {
   constructor(private readonly transaction: SqlQueryable) {}
 
   async rows<T>(statement: Prisma.Sql): Promise<T[]> {
-    const result = await this.transaction.queryRaw(this.query(statement));
+    const result = await runDeclared(statementDeclaration(statement), () => this.transaction.queryRaw(this.query(statement)));
     return result.rows.map((row) => {
       const record: Record<string, unknown> = {};
       result.columnNames.forEach((name, i) => {
@@ -99,7 +104,7 @@ export class DriverTransactionSql implements RawSql {
   }
 
   execute(statement: Prisma.Sql): Promise<number> {
-    return this.transaction.executeRaw(this.query(statement));
+    return runDeclared(statementDeclaration(statement), () => this.transaction.executeRaw(this.query(statement)));
   }
 
   private query(statement: Prisma.Sql): PreparedQuery {
@@ -113,9 +118,12 @@ export class DriverTransactionSql implements RawSql {
   }
 }
 
-/** The same statements through a Prisma interactive transaction. */
+/** The part of a Prisma client (a transaction's) that PrismaTransactionSql sends statements through. */
+export type RawQueryClient = Pick<PrismaClient, '$queryRaw' | '$executeRaw'>;
+
+/** The same statements through a Prisma interactive transaction (its client's query extension reads their declarations). */
 export class PrismaTransactionSql implements RawSql {
-  constructor(private readonly tx: Tx) {}
+  constructor(private readonly tx: RawQueryClient) {}
 
   async rows<T>(statement: Prisma.Sql): Promise<T[]> {
     const rows = await this.tx.$queryRaw<Record<string, unknown>[]>(statement);

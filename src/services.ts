@@ -6,6 +6,7 @@ import { AgentService } from './domain/agents/service.ts';
 import { AttachmentService } from './domain/attachments/service.ts';
 import { ClientSessionService } from './domain/client/service.ts';
 import { ContactService } from './domain/contacts/service.ts';
+import { ConversationIds } from './domain/conversations/ids.ts';
 import { ConversationDeletionService } from './domain/conversations/deletion.ts';
 import { ConversationService } from './domain/conversations/service.ts';
 import { FilterService } from './domain/filters/service.ts';
@@ -24,6 +25,8 @@ export interface Services {
   inboxes: InboxService;
   contacts: ContactService;
   conversations: ConversationService;
+  /** A conversation's database id from its per-account display id (the REST adapter's route parameter). */
+  conversationIds: ConversationIds;
   messages: MessageService;
   profile: ProfileService;
   webhooks: WebhookService;
@@ -50,13 +53,14 @@ export function createServices(db: PrismaClient, outbox: Outbox, options: { fron
     inboxes: new InboxService(db, outbox, options.destinationGuard),
     contacts,
     conversations: new ConversationService(db, outbox, contacts, messages),
+    conversationIds: new ConversationIds(db),
     messages,
     profile,
     webhooks: new WebhookService(db, options.destinationGuard),
     webhookDeliveries: new WebhookDeliveryService(db, options.wakeWebhooks),
     filters: new FilterService(db, contacts),
     conversationDeletion: new ConversationDeletionService(db),
-    messageRetry: new MessageRetryService(db, outbox, messages),
+    messageRetry: new MessageRetryService(db, outbox),
     attachments: new AttachmentService(db),
     clientSessions: new ClientSessionService(db, outbox, contacts),
     platform: createPlatformServices(db, outbox, profile, options),

@@ -3,10 +3,11 @@
  * memberships, webhook destinations, GraphQL query results) hold what was
  * read until the next write to the tables it came from (db.ts
  * `writeEpoch`). With several instances (REDIS_URL), an instance also has to
- * hear of the others' writes: each one publishes the tables it writes on
- * the Redis channel `<namespace>:writes` once the write is visible to them
- * (as a statement outside a transaction runs, as a transaction ends), and
- * every other instance raises its write epochs for them (`noteWrites`).
+ * hear of the others' writes: each one publishes the tables its writes
+ * declared (src/write-tables.ts) on the Redis channel `<namespace>:writes`
+ * once the write is visible to them (as a statement outside a transaction
+ * runs, as a transaction ends), and every other instance raises its write
+ * epochs for them (`noteWrites`).
  *
  * The tables go out in the same tick as the write is reported, before the
  * answer to the request that wrote is sent: a client that writes through one
@@ -23,7 +24,7 @@ export interface SharedWritesOptions {
   onRedisError: (error: Error) => void;
 }
 
-/** A table as it travels: null for a write whose table could not be named (it may have changed any). */
+/** A table as it travels: null for a write that named no table (it may have changed any). */
 type WireTable = string | null;
 
 /** Publishes this instance's writes and notes the others'; returns the function that stops it. */

@@ -1,35 +1,39 @@
 /**
- * Audiences: RoomChannel subscriptions that hear exactly the same events
+ * Audiences: RoomChannel subscriptions of callers who reach the same things
  * share one `roomEvents` GraphQL subscription, and each broadcast goes out
  * to all of their sockets in one synchronous loop (Action Cable's streams do
  * the same: one broadcast per stream, whatever its subscriber count).
  *
- * What a caller hears depends only on their audience key:
- * - a contact: their session (account, contact inbox, HMAC-verified or not);
- * - an agent or administrator: the account and the inboxes they reach there
- *   ('all' for administrators, else the sorted inbox ids they are members of).
- * So 5,000 agents of one inbox are one audience: one GraphQL subscription
- * (run as the audience's representative, its first member), one access check
- * and one serialisation per event, then 5,000 socket writes. The one thing
- * that differs per socket, not hearing one's own typing, is checked in the
- * loop from the broadcast itself.
+ * An audience is a reach (src/domain/access/reach.ts): a contact's session,
+ * or an account and the inboxes a user reaches there ('all' for
+ * administrators, else the sorted ids of the inboxes they are a member of).
+ * Its subscription is started by one member but decides for the reach
+ * itself (Visibility#canHear answering for the reach), so what it yields is
+ * right for every member, whoever started it and whatever becomes of them.
+ * 5,000 agents of one inbox are one audience: one GraphQL subscription, one
+ * access check and one serialisation per event, then 5,000 socket writes.
+ * The one thing that differs per socket, not hearing one's own typing, is
+ * checked in the loop from the broadcast itself (src/events/recipients.ts).
  *
- * Membership changes (inbox.members_changed, inbox.deleted, agent.updated,
- * agent.removed) move agents between audiences. The moment such an event
- * reaches this instance, the account's broadcasts are held back; the staff
- * of the account are regrouped from the database (one batched read); then
- * what was held goes out to the new audiences. Each audience's subscription
- * re-reads its representative's access at that same event, so what it
- * yields after it is what the new key allows: a removed agent hears nothing
- * more. (A member who lands in an audience no running subscription serves
- * gets a new one, which starts from that moment: events committed during
- * the regroup, a few milliseconds, do not reach that member.)
+ * A member's place is only ever decided by reading reaches from the
+ * database (in batches), one placement after another per account: first the
+ * joins (each socket's first placement), and, on every membership event
+ * (access/membership-events.ts), all of the account's staff here again. From
+ * the moment such an event reaches this instance until its regroup is done,
+ * the account's broadcasts are held; then what was held goes out to the
+ * audiences' members as they are now, so a removed agent hears nothing more.
+ * An audience a regroup creates (an agent added to an inbox, say) starts
+ * with the account's events since that membership event, so its members
+ * miss none of what their new reach hears.
  */
 import type { PrismaClient } from '../db.ts';
-import { inboxReachOfUsers } from '../domain/actor.ts';
-import type { AnyDomainEvent, EventName } from '../events/catalogue.ts';
-import type { EventBus } from '../graphql/pubsub.ts';
-import type { CableBroadcast } from './broadcasts.ts';
+import type { AudienceOptions } from '../context.ts';
+import { changesMembership } from '../domain/access/membership-events.ts';
+import { accountOfReach, reachKey, sessionReach, staffReaches, type Reach } from '../domain/access/reach.ts';
+import { replayingPubsub, type EventBus } from '../events/bus.ts';
+import type { AnyDomainEvent } from '../events/catalogue.ts';
+import type { CableBroadcast } from '../events/listeners/cable-broadcasts.ts';
+import { isOwnTyping, partyOf, typerOf } from '../events/recipients.ts';
 import type { RoomCaller, RoomChannel, RoomSubscription } from './room-channel.ts';
 
 /** A socket's subscription: who subscribed, and where its broadcasts go. */
@@ -38,64 +42,39 @@ export interface AudienceMember {
   deliver(message: string): void;
 }
 
-/** Events after which the inboxes an agent reaches may differ. */
-const MEMBERSHIP_EVENTS: ReadonlySet<EventName> = new Set<EventName>([
-  'inbox.members_changed',
-  'inbox.deleted',
-  'agent.updated',
-  'agent.removed',
-]);
-
-const TYPING_EVENTS = new Set(['conversation.typing_on', 'conversation.typing_off']);
-
-/** A running roomEvents subscription, run as `representative`, with what it yielded while its account regrouped. */
-interface Stream {
-  representative: AudienceMember;
-  subscription?: RoomSubscription;
-  held: { broadcast: CableBroadcast; message: string }[];
-  /** The audience it serves; none once it has been let go. */
-  audience?: Audience;
-  /** Set once its subscription is stopped: it serves nobody again. */
-  stopped?: boolean;
-}
-
-function stop(stream: Stream): void {
-  stream.stopped = true;
-  stream.audience = undefined;
-  stream.subscription?.stop();
-}
-
 interface Audience {
   key: string;
+  reach: Reach;
   accountId: number;
   members: Set<AudienceMember>;
-  stream?: Stream;
-  /** Set while the stream is being started. */
+  subscription?: RoomSubscription;
+  /** Set while its subscription starts; resolves to whether it did. */
   starting?: Promise<boolean>;
+  /** What it yielded while its account regrouped. */
+  held: { broadcast: CableBroadcast; message: string }[];
+  /** Set once it is let go: it serves nobody again. */
+  closed?: boolean;
 }
 
-/** Staff of one account on this instance, and its membership listener. */
+/** Staff of one account on this instance, and the account's placements. */
 interface AccountStaff {
+  accountId: number;
+  /** Every staff member here, placed in an audience or waiting for their first placement. */
   members: Set<AudienceMember>;
+  /** Members waiting for their first placement. */
+  joining: Set<AudienceMember>;
+  /** The placement the next joins wait for (one read for all of them), until it starts. */
+  nextJoins?: Promise<void>;
+  /** The last placement asked for: placements run one after another. */
+  queue: Promise<void>;
+  /** Membership events heard whose regroup is not done: broadcasts are held while there are any. */
+  regroups: number;
+  /** The account's events since the first of them, for audiences a regroup creates. */
+  since?: AnyDomainEvent[];
   stopListening: () => void;
-  /** Raised by every membership event: a key read before it may be stale. */
-  epoch: number;
-  /** Set while the account regroups; broadcasts are held until it settles. */
-  regrouping?: Promise<void>;
 }
 
 const userIdOf = (member: AudienceMember) => (member.caller.principal as { userId: number }).userId;
-
-/** Whether the broadcast is `member`'s own typing (nobody hears their own). */
-function isOwnTyping(member: AudienceMember, broadcast: CableBroadcast): boolean {
-  if (!TYPING_EVENTS.has(broadcast.event)) return false;
-  const typer = broadcast.data.user as { id?: number; type?: string } | null | undefined;
-  const principal = member.caller.principal;
-  if (!typer) return false;
-  if (principal.kind === 'user') return typer.type === 'user' && typer.id === principal.userId;
-  if (principal.kind === 'contact') return typer.type === 'contact' && typer.id === principal.contactId;
-  return false;
-}
 
 export class Audiences {
   private readonly audiences = new Map<string, Audience>();
@@ -105,7 +84,7 @@ export class Audiences {
   constructor(
     private readonly db: PrismaClient,
     private readonly room: Pick<RoomChannel, 'subscribe'>,
-    private readonly bus: Pick<EventBus, 'listen'>,
+    private readonly bus: Pick<EventBus, 'listen' | 'pubsub'>,
     private readonly onError: (error: unknown) => void,
   ) {}
 
@@ -115,199 +94,190 @@ export class Audiences {
   }
 
   /**
-   * Adds the member to its audience, starting the audience's subscription if
-   * it has none; false when the caller hears nothing (not a member of the
-   * account, or GraphQL refused the subscription).
+   * Adds the member to the audience of its reach, starting the audience's
+   * subscription if it has none; false when the caller hears nothing (not a
+   * member of the account, or GraphQL refused the subscription).
    */
   async join(member: AudienceMember): Promise<boolean> {
     const caller = member.caller;
-    if (caller.principal.kind === 'contact') return this.enter(member, contactKey(caller.principal));
-    if (caller.principal.kind !== 'user' || caller.accountId === undefined) return false;
-    const accountId = caller.accountId;
-    const staff = this.staffOf(accountId);
-    staff.members.add(member);
-    let key: string | null;
-    for (;;) {
-      // A membership event while the key is read makes it stale: read it again once the account has regrouped.
-      await staff.regrouping;
-      const epoch = staff.epoch;
-      const reach = await inboxReachOfUsers(this.db, accountId, [userIdOf(member)]);
-      key = staffKey(accountId, reach.get(userIdOf(member)));
-      if (staff.epoch === epoch && !staff.regrouping) break;
+    if (caller.principal.kind === 'contact') {
+      const audience = this.attach(member, sessionReach(caller.principal));
+      return (await this.serve(audience)) && this.audienceOf.get(member) === audience;
     }
-    const joined = key !== null && staff.members.has(member) && (await this.enter(member, key));
+    if (caller.principal.kind !== 'user' || caller.accountId === undefined) return false;
+    const staff = this.staffOf(caller.accountId);
+    staff.members.add(member);
+    staff.joining.add(member);
+    await (staff.nextJoins ??= this.enqueue(staff, () => {
+      staff.nextJoins = undefined;
+      return this.place(staff, [...staff.joining], false);
+    }));
+    const joined = this.audienceOf.has(member);
     if (!joined) this.leave(member);
     return joined;
   }
 
   /** Removes the member (its socket unsubscribed or closed); an audience left empty stops its subscription. */
   leave(member: AudienceMember): void {
-    const audience = this.detach(member);
-    if (audience?.stream && audience.members.size === 0) stop(audience.stream);
-    const principal = member.caller.principal;
-    if (principal.kind !== 'user' || member.caller.accountId === undefined) return;
-    const staff = this.staff.get(member.caller.accountId);
-    if (staff?.members.delete(member) && staff.members.size === 0) {
+    this.detach(member);
+    const accountId = member.caller.accountId;
+    if (member.caller.principal.kind !== 'user' || accountId === undefined) return;
+    const staff = this.staff.get(accountId);
+    if (!staff?.members.delete(member)) return;
+    staff.joining.delete(member);
+    if (staff.members.size === 0) {
       staff.stopListening();
-      this.staff.delete(member.caller.accountId);
+      this.staff.delete(accountId);
     }
   }
 
-  /** Takes the member out of its audience (forgotten once empty) and returns that audience. */
-  private detach(member: AudienceMember): Audience | undefined {
-    const audience = this.audienceOf.get(member);
-    if (!audience) return undefined;
-    this.audienceOf.delete(member);
-    audience.members.delete(member);
-    if (audience.members.size === 0 && this.audiences.get(audience.key) === audience) this.audiences.delete(audience.key);
-    return audience;
-  }
-
-  /** Puts the member in the audience of `key`; starts the audience's stream if it has none. */
-  private async enter(member: AudienceMember, key: string): Promise<boolean> {
-    const audience = this.audienceFor(key, this.accountOf(member));
+  /** Puts the member in the audience of `reach` (made if there is none yet) and returns it. */
+  private attach(member: AudienceMember, reach: Reach): Audience {
+    const key = reachKey(reach);
+    let audience = this.audiences.get(key);
+    if (!audience) this.audiences.set(key, (audience = { key, reach, accountId: accountOfReach(reach), members: new Set(), held: [] }));
     audience.members.add(member);
     this.audienceOf.set(member, audience);
-    if (!audience.stream) {
-      audience.starting ??= this.startStream(audience, member);
-      await audience.starting;
-    }
-    return this.audienceOf.has(member);
-  }
-
-  private audienceFor(key: string, accountId: number): Audience {
-    let audience = this.audiences.get(key);
-    if (!audience) this.audiences.set(key, (audience = { key, accountId, members: new Set() }));
     return audience;
   }
 
-  private accountOf(member: AudienceMember): number {
-    const principal = member.caller.principal;
-    return principal.kind === 'contact' ? principal.accountId : member.caller.accountId!;
+  /** Takes the member out of its audience; an audience left empty is let go. */
+  private detach(member: AudienceMember): void {
+    const audience = this.audienceOf.get(member);
+    if (!audience) return;
+    this.audienceOf.delete(member);
+    audience.members.delete(member);
+    if (audience.members.size === 0) this.close(audience);
   }
 
-  /** Starts the audience's subscription, run as `representative`; when GraphQL refuses it, the audience is dissolved. */
-  private async startStream(audience: Audience, representative: AudienceMember): Promise<boolean> {
-    const stream: Stream = { representative, held: [], audience };
-    const subscription = await this.room.subscribe(
-      representative.caller,
-      (broadcast, message) => this.fanOut(stream, broadcast, message),
-      this.onError,
-    );
-    audience.starting = undefined;
-    if (!subscription) {
-      for (const member of [...audience.members]) this.detach(member);
+  private close(audience: Audience): void {
+    audience.closed = true;
+    if (this.audiences.get(audience.key) === audience) this.audiences.delete(audience.key);
+    audience.subscription?.stop();
+  }
+
+  /**
+   * Starts the audience's subscription unless it has one, started by its
+   * first member; with `replay`, its events begin there. When GraphQL
+   * refuses it (or it fails), the audience is dissolved: its members hear
+   * nothing.
+   */
+  private serve(audience: Audience, replay?: readonly AnyDomainEvent[]): Promise<boolean> {
+    if (audience.subscription) return Promise.resolve(true);
+    return (audience.starting ??= this.start(audience, replay));
+  }
+
+  private async start(audience: Audience, replay: readonly AnyDomainEvent[] | undefined): Promise<boolean> {
+    const starter = audience.members.values().next().value!;
+    const events = replay && replayingPubsub(this.bus, audience.accountId, replay);
+    const options: AudienceOptions = { reach: audience.reach, events };
+    let subscription: RoomSubscription | null = null;
+    try {
+      subscription = await this.room.subscribe(starter.caller, options, (broadcast, message) => this.fanOut(audience, broadcast, message), this.onError);
+    } finally {
+      audience.starting = undefined;
+      if (!subscription) {
+        events?.close();
+        for (const member of [...audience.members]) this.detach(member);
+      }
+    }
+    if (!subscription) return false;
+    if (audience.closed) {
+      subscription.stop();
       return false;
     }
-    stream.subscription = subscription;
-    if (audience.members.size === 0) {
-      stop(stream);
-      return false;
-    }
-    audience.stream = stream;
+    audience.subscription = subscription;
     return true;
   }
 
-  /** Sends a broadcast to every member of the stream's audience (held while its account regroups). */
-  private fanOut(stream: Stream, broadcast: CableBroadcast, message: string): void {
-    const audience = stream.audience;
-    if (!audience) return;
-    if (this.staff.get(audience.accountId)?.regrouping) {
-      stream.held.push({ broadcast, message });
+  /** Sends a broadcast to every member of the audience (held while its account regroups). */
+  private fanOut(audience: Audience, broadcast: CableBroadcast, message: string): void {
+    if (audience.closed) return;
+    if (this.staff.get(audience.accountId)?.regroups) {
+      audience.held.push({ broadcast, message });
       return;
     }
-    for (const member of audience.members) if (!isOwnTyping(member, broadcast)) member.deliver(message);
+    const typer = typerOf(broadcast);
+    for (const member of audience.members)
+      if (!typer || !isOwnTyping(partyOf(member.caller.principal), broadcast.event, typer)) member.deliver(message);
   }
 
   private staffOf(accountId: number): AccountStaff {
     let staff = this.staff.get(accountId);
     if (!staff) {
-      staff = {
+      const created: AccountStaff = {
+        accountId,
         members: new Set(),
-        epoch: 0,
-        stopListening: this.bus.listen(accountId, (event) => this.onAccountEvent(accountId, event)),
+        joining: new Set(),
+        queue: Promise.resolve(),
+        regroups: 0,
+        stopListening: this.bus.listen(accountId, (event) => this.onAccountEvent(created, event)),
       };
-      this.staff.set(accountId, staff);
+      this.staff.set(accountId, (staff = created));
     }
     return staff;
   }
 
+  /** Runs `work` after the account's earlier placements; its failure is the caller's, never the next placement's. */
+  private enqueue(staff: AccountStaff, work: () => Promise<void>): Promise<void> {
+    const run = staff.queue.then(work);
+    staff.queue = run.catch(() => undefined);
+    return run;
+  }
+
   /** Called as each event of an account with staff here arrives, before any subscription resolves it. */
-  private onAccountEvent(accountId: number, event: AnyDomainEvent): void {
-    const staff = this.staff.get(accountId);
-    if (!staff || !MEMBERSHIP_EVENTS.has(event.name)) return;
-    staff.epoch++;
-    const regrouping: Promise<void> = (staff.regrouping ?? Promise.resolve())
-      .then(() => this.regroup(accountId))
+  private onAccountEvent(staff: AccountStaff, event: AnyDomainEvent): void {
+    staff.since?.push(event);
+    if (!changesMembership(event.name)) return;
+    staff.regroups++;
+    staff.since ??= [];
+    void this.enqueue(staff, () => this.place(staff, [...staff.members], true))
       .catch(this.onError)
       .finally(() => {
-        if (staff.regrouping !== regrouping) return;
-        staff.regrouping = undefined;
-        this.release(accountId);
+        if (--staff.regroups > 0) return;
+        staff.since = undefined;
+        this.release(staff);
       });
-    staff.regrouping = regrouping;
   }
 
-  /** Moves the account's staff to the audiences their access now gives them; streams follow their representatives. */
-  private async regroup(accountId: number): Promise<void> {
-    const staff = this.staff.get(accountId);
-    if (!staff) return;
-    const members = [...staff.members].filter((member) => this.audienceOf.has(member));
-    const streams = new Set<Stream>();
+  /**
+   * Puts these members of the account's staff in the audiences of their
+   * reaches as the database has them now (one batched read), lets go of
+   * the audiences left empty and starts those that have no subscription.
+   * A regroup's new audiences that take in a member from another start
+   * with the events since the membership event.
+   */
+  private async place(staff: AccountStaff, members: AudienceMember[], regroup: boolean): Promise<void> {
+    for (const member of members) staff.joining.delete(member);
+    if (members.length === 0) return;
+    const reaches = await staffReaches(this.db, staff.accountId, [...new Set(members.map(userIdOf))]);
+    const placed = new Set<Audience>();
+    const movedInto = new Set<Audience>();
     for (const member of members) {
-      const stream = this.audienceOf.get(member)?.stream;
-      if (stream) streams.add(stream);
-    }
-    const userIds = new Set([...members, ...[...streams].map((s) => s.representative)].map(userIdOf));
-    const reach = await inboxReachOfUsers(this.db, accountId, [...userIds]);
-    const keyOf = (member: AudienceMember) => staffKey(accountId, reach.get(userIdOf(member)));
-
-    for (const member of members) {
-      if (!this.audienceOf.has(member)) continue; // left while the account was read
-      const audience = this.detach(member)!;
-      if (audience.stream) audience.stream = undefined;
-      const key = keyOf(member);
-      if (key === null) continue; // hears nothing any more
-      const next = this.audienceFor(key, accountId);
-      next.members.add(member);
-      this.audienceOf.set(member, next);
-    }
-    // Each stream serves the audience of its representative's new key, if no other stream does; the others stop.
-    for (const stream of streams) {
-      const key = keyOf(stream.representative);
-      const audience = key === null ? undefined : this.audiences.get(key);
-      stream.audience = undefined;
-      if (!stream.stopped && audience && !audience.stream && !audience.starting) {
-        audience.stream = stream;
-        stream.audience = audience;
-      } else {
-        stop(stream);
+      if (!staff.members.has(member)) continue; // left while the account was read
+      const reach = reaches.get(userIdOf(member));
+      const before = this.audienceOf.get(member);
+      if (reach === undefined) {
+        this.detach(member); // no longer a member of the account: hears nothing
+        continue;
       }
+      if (before?.key === reachKey(reach)) continue;
+      this.detach(member);
+      const audience = this.attach(member, reach);
+      placed.add(audience);
+      if (before && !audience.subscription) movedInto.add(audience);
     }
-    // Audiences no stream serves get one, run as their first member.
-    const unserved = [...this.audiences.values()].filter((a) => a.accountId === accountId && !a.stream && !a.starting && a.members.size > 0);
-    await Promise.all(
-      unserved.map((audience) => (audience.starting = this.startStream(audience, audience.members.values().next().value!))),
-    );
+    const since = regroup ? staff.since?.slice() : undefined;
+    // A join's failure is its socket's (nothing is answered, the client retries); a regroup's is only logged.
+    const started = [...placed].filter((a) => !a.closed).map((a) => this.serve(a, movedInto.has(a) ? since : undefined));
+    await Promise.all(regroup ? started.map((s) => s.catch(this.onError)) : started);
   }
 
-  /** Sends what the account's streams held while it regrouped, to their audiences as they are now. */
-  private release(accountId: number): void {
+  /** Sends what the account's audiences held while it regrouped, to their members as they are now. */
+  private release(staff: AccountStaff): void {
     for (const audience of this.audiences.values()) {
-      const stream = audience.stream;
-      if (audience.accountId !== accountId || !stream || stream.held.length === 0) continue;
-      for (const { broadcast, message } of stream.held.splice(0)) this.fanOut(stream, broadcast, message);
+      if (audience.held.length === 0 || audience.accountId !== staff.accountId) continue;
+      for (const { broadcast, message } of audience.held.splice(0)) this.fanOut(audience, broadcast, message);
     }
   }
-}
-
-/** A contact session's audience key: the session (a verified one hears all the contact's conversations). */
-function contactKey(principal: { accountId: number; contactInboxId: number; hmacVerified: boolean }): string {
-  return `contact:${principal.accountId}:${principal.contactInboxId}:${principal.hmacVerified ? 'verified' : 'session'}`;
-}
-
-/** An agent's or administrator's audience key; null for someone who is not a member of the account. */
-function staffKey(accountId: number, reach: 'all' | number[] | undefined): string | null {
-  if (reach === undefined) return null;
-  return `staff:${accountId}:${reach === 'all' ? 'all' : reach.join(',')}`;
 }

@@ -5,18 +5,19 @@
  * `account_id`. What a caller hears is the GraphQL subscription `roomEvents`
  * executed for them on the same schema and envelope as every other
  * transport, so /cable shares GraphQL's authorisation and event path.
- * Callers who hear the same events share one such subscription
- * (audiences.ts): it runs as one of them, and leaves the one per-recipient
- * rule, not hearing one's own typing, to the fan-out.
+ * Callers who reach the same things share one such subscription
+ * (audiences.ts): it is started by one of them but decides for their
+ * common reach (src/domain/access/reach.ts), and leaves the one
+ * per-recipient rule, not hearing one's own typing, to the fan-out.
  */
 import { parse, type ExecutionResult } from 'graphql';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { Authenticator, Principal } from '../auth.ts';
-import type { Context } from '../context.ts';
+import type { AudienceOptions, Context } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { fitsIntegerColumn } from '../domain/validation.ts';
-import type { CableBroadcast } from './broadcasts.ts';
+import type { CableBroadcast } from '../events/listeners/cable-broadcasts.ts';
 
 /** The operation every RoomChannel subscription runs. */
 const ROOM = parse('subscription Room($scope: EventScope) { roomEvents(scope: $scope) { event data } }');
@@ -80,17 +81,19 @@ export class RoomChannel {
   }
 
   /**
-   * Starts the `roomEvents` subscription of the caller's audience, run as
-   * the caller (own typing included, see audiences.ts); each broadcast
-   * reaches `deliver` with the serialised `message` of its broadcast frame.
-   * Null when GraphQL refuses it (an account the agent is not a member of, say).
+   * Starts the `roomEvents` subscription of an audience, started by `caller`
+   * (one of its members) and deciding for `audience.reach` (own typing
+   * included, see audiences.ts); each broadcast reaches `deliver` with the
+   * serialised `message` of its broadcast frame. Null when GraphQL refuses
+   * it (an account the caller is not a member of, say).
    */
   async subscribe(
     caller: RoomCaller,
+    audience: AudienceOptions,
     deliver: (broadcast: CableBroadcast, message: string) => void,
     onError: (error: unknown) => void,
   ): Promise<RoomSubscription | null> {
-    const { schema, subscribe, contextFactory, validate } = this.yoga.getEnveloped({ cablePrincipal: caller.principal, cableAudience: true });
+    const { schema, subscribe, contextFactory, validate } = this.yoga.getEnveloped({ cablePrincipal: caller.principal, cableAudience: audience });
     if (validate(schema, ROOM).length > 0) return null;
     const result = (await subscribe({
       schema,

@@ -1,21 +1,38 @@
 /**
  * What the caller may see (spec/API.md §1.2 and spec/EVENTS.md §2.5), asked
- * once per object and answered from a per-request cache: administrators and
- * agent bots see every inbox of their account, agents the inboxes they are
- * members of, a contact only their own contact, their own conversations in
- * their inbox and the non-private messages in them. Nobody sees another
- * account. GraphQL types, node loading and subscriptions all ask here.
+ * once per object and answered from a per-request cache. The rules are
+ * those of access/rules.ts, asked here as predicates over loaded rows:
+ * `inboxesReachedBy` / `conversationsReachedBy` for staff (the agent's
+ * memberships loaded once per account), `conversationsReachedBy` for a
+ * contact's session, and `chatMessages` for the messages a contact sees.
+ * Nobody sees another account. GraphQL types, node loading and
+ * subscriptions all ask here.
  */
 import DataLoader from 'dataloader';
-import type { Principal } from '../auth.ts';
+import type { Principal } from './principal.ts';
 import type { PrismaClient } from '../db.ts';
 import { DomainError } from '../errors.ts';
 import type { AnyDomainEvent } from '../events/catalogue.ts';
+import type { Facts, Rule } from './access/condition.ts';
+import { chatMessages, conversationsReachedBy, inboxesReachedBy } from './access/rules.ts';
 import { visibleInboxIds, type AccountActor } from './actor.ts';
-import { sessionReaches, type ConversationOwnership } from './client/session.ts';
 
-/** Every inbox of the account, the ids of some, or none (not a member). */
-type InboxScope = 'all' | ReadonlySet<number> | null;
+/** The columns of a conversation that say whose it is. */
+type ConversationOwnership = { accountId: number; contactId: number; contactInboxId: number };
+
+/** What a user or agent bot acting in the account reaches, with the facts the rules need (an agent's memberships); null: none. */
+type InboxScope = { inboxes: Rule<object>; conversations: Rule<object>; facts: Facts } | null;
+
+/**
+ * What staff reach in one account, read beforehand: 'all' inboxes
+ * (administrators) or the ids of the inboxes they are a member of. A
+ * Visibility given one answers for that reach, whoever its viewer is
+ * (src/domain/access/reach.ts: one /cable audience, one decision).
+ */
+export interface FixedReach {
+  accountId: number;
+  inboxes: 'all' | readonly number[];
+}
 
 export class Visibility {
   private readonly scopes = new Map<number, Promise<InboxScope>>();
@@ -25,6 +42,7 @@ export class Visibility {
     private readonly db: PrismaClient,
     readonly viewer: Principal | null,
     private readonly actorIn: (accountId: number) => Promise<AccountActor>,
+    private readonly fixed?: FixedReach,
   ) {
     this.conversationOwners = new DataLoader(async (ids) => {
       const rows = await db.conversation.findMany({
@@ -36,9 +54,16 @@ export class Visibility {
     });
   }
 
+  /** What a contact viewer's session reaches (`conversationsReachedBy`), compiled once. */
+  private sessionReach?: Rule<object>;
+
+  private reachOfSession(viewer: Extract<Principal, { kind: 'contact' }>): Rule<object> {
+    return (this.sessionReach ??= conversationsReachedBy(viewer));
+  }
+
   /** Forgets cached memberships of an account (after its members or roles changed). */
   forget(accountId: number): void {
-    this.scopes.delete(accountId);
+    if (accountId !== this.fixed?.accountId) this.scopes.delete(accountId);
   }
 
   /** The inboxes of `accountId` a user or agent bot may see. */
@@ -54,12 +79,27 @@ export class Visibility {
   private async loadInboxScope(accountId: number): Promise<InboxScope> {
     const viewer = this.viewer;
     if (!viewer || (viewer.kind !== 'user' && viewer.kind !== 'agentBot')) return null;
+    if (this.fixed?.accountId === accountId) return scopeOf(this.fixed);
     const actor = await this.actorIn(accountId).catch((error: unknown) =>
       error instanceof DomainError ? null : Promise.reject(error),
     );
     if (!actor) return null;
     const ids = await visibleInboxIds(this.db, actor);
-    return ids === undefined ? 'all' : new Set(ids);
+    return {
+      inboxes: inboxesReachedBy(actor),
+      conversations: conversationsReachedBy(actor),
+      facts: ids === undefined ? {} : { memberInboxIds: new Set(ids) },
+    };
+  }
+
+  /**
+   * The messages of a conversation it sees that the viewer may see: a
+   * contact only chat messages (`chatMessages`), staff every message
+   * (undefined). canSeeMessage and the last message of a conversation both
+   * follow it.
+   */
+  get seenMessages(): Rule<object> | undefined {
+    return this.viewer?.kind === 'contact' ? chatMessages : undefined;
   }
 
   /** A user or agent bot acting in this account (not a contact). */
@@ -81,7 +121,7 @@ export class Visibility {
     if (this.viewer?.kind === 'contact')
       return this.viewer.accountId === accountId && (this.viewer.hmacVerified || this.viewer.inboxId === inboxId);
     const scope = await this.inboxScope(accountId);
-    return scope === 'all' || (scope !== null && scope.has(inboxId));
+    return scope !== null && scope.inboxes.test({ id: inboxId, accountId }, scope.facts);
   }
 
   async canSeeContact(contact: { accountId: number; id: number }): Promise<boolean> {
@@ -100,8 +140,9 @@ export class Visibility {
   }
 
   async canSeeConversation(conversation: ConversationOwnership & { inboxId: number }): Promise<boolean> {
-    if (this.viewer?.kind === 'contact') return sessionReaches(this.viewer, conversation);
-    return this.canSeeInbox(conversation.accountId, conversation.inboxId);
+    if (this.viewer?.kind === 'contact') return this.reachOfSession(this.viewer).test(conversation);
+    const scope = await this.inboxScope(conversation.accountId);
+    return scope !== null && scope.conversations.test(conversation, scope.facts);
   }
 
   async canSeeMessage(message: {
@@ -111,9 +152,9 @@ export class Visibility {
     private: boolean;
     messageType: string;
   }): Promise<boolean> {
-    // A contact sees neither private notes nor activity messages (the Client API leaves both out).
-    if (this.viewer?.kind === 'contact')
-      return !message.private && message.messageType !== 'activity' && (await this.isOwnConversation(message.conversationId));
+    const seen = this.seenMessages;
+    if (seen && !seen.test(message)) return false;
+    if (this.viewer?.kind === 'contact') return this.isOwnConversation(message.conversationId);
     return this.canSeeInbox(message.accountId, message.inboxId);
   }
 
@@ -121,7 +162,7 @@ export class Visibility {
   private async isOwnConversation(conversationId: number): Promise<boolean> {
     if (this.viewer?.kind !== 'contact') return false;
     const owner = await this.conversationOwners.load(conversationId);
-    return owner !== null && sessionReaches(this.viewer, owner);
+    return owner !== null && this.reachOfSession(this.viewer).test(owner);
   }
 
   /**
@@ -146,4 +187,14 @@ export class Visibility {
     if (data.inboxId !== undefined) return this.canSeeInbox(event.accountId, data.inboxId);
     return this.isStaffOf(event.accountId);
   }
+}
+
+/** The rules of a reach read beforehand; the agent's id does not matter to them, only their memberships (the facts). */
+function scopeOf(reach: FixedReach): InboxScope {
+  const actor: AccountActor = { kind: 'user', accountId: reach.accountId, userId: 0, role: reach.inboxes === 'all' ? 'administrator' : 'agent' };
+  return {
+    inboxes: inboxesReachedBy(actor),
+    conversations: conversationsReachedBy(actor),
+    facts: reach.inboxes === 'all' ? {} : { memberInboxIds: new Set(reach.inboxes) },
+  };
 }

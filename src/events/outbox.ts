@@ -8,6 +8,7 @@
 import type { Database, Tx } from '../db.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { RawSql } from '../raw-sql.ts';
+import { writes } from '../write-tables.ts';
 import type { AnyDomainEvent, EventDataMap, EventName, Performer } from './catalogue.ts';
 
 /**
@@ -75,7 +76,7 @@ export class Outbox {
   private recorder(sql: RawSql, events: AnyDomainEvent[]): Emit {
     return async (accountId, name, data, performer, alongside = []) => {
       const changes = alongside.map((statement, i) => Prisma.sql`${Prisma.raw(`change_${i}`)} AS (${statement})`);
-      const [row] = await sql.rows<{ id: string; created_at: Date }>(Prisma.sql`
+      const [row] = await sql.rows<{ id: string; created_at: Date }>(writes('events', ...alongside)`
         ${changes.length > 0 ? Prisma.sql`WITH ${Prisma.join(changes)}` : Prisma.empty}
         INSERT INTO events (account_id, name, data, created_at)
         VALUES (${accountId}, ${name}, ${{ ...data, performer }}::jsonb, ${new Date()}::timestamptz)

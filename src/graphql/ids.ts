@@ -71,11 +71,7 @@ const ACCOUNT_OF = {
   Inbox: (db, id) => db.inbox.findUnique({ where: { id }, select: { accountId: true } }),
   Contact: (db, id) => db.contact.findUnique({ where: { id }, select: { accountId: true } }),
   Conversation: (db, id) => db.conversation.findUnique({ where: { id }, select: { accountId: true, displayId: true } }),
-  Message: (db, id) =>
-    db.message.findUnique({
-      where: { id },
-      select: { accountId: true, conversation: { select: { displayId: true } } },
-    }),
+  Message: (db, id) => db.message.findUnique({ where: { id }, select: { accountId: true, conversationId: true } }),
   Agent: (db, id) => db.accountUser.findUnique({ where: { id }, select: { accountId: true, userId: true } }),
   AgentBot: (db, id) => db.agentBot.findUnique({ where: { id }, select: { accountId: true } }),
   Team: (db, id) => db.team.findUnique({ where: { id }, select: { accountId: true } }),

@@ -7,12 +7,12 @@ import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { createYoga, createGraphQLError, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { randomUUID } from 'node:crypto';
 import type { Request as SseRequest, Response as SseResponse } from 'graphql-sse';
-import { createContext, principalOf, type Context, type Credentials } from '../context.ts';
+import { createContext, principalOf, type AudienceOptions, type Context, type Credentials } from '../context.ts';
 import type { Authenticator, Principal } from '../auth.ts';
 import type { PrismaClient } from '../db.ts';
 import { DomainError } from '../errors.ts';
 import type { Services } from '../services.ts';
-import type { SnyptoPubSub } from './pubsub.ts';
+import type { SnyptoPubSub } from '../events/bus.ts';
 import { useInputGuard } from './input-guard.ts';
 import { armor } from './limits.ts';
 import { useReadCache } from './read-cache.ts';
@@ -119,12 +119,12 @@ export function createGraphqlServer(deps: GraphqlDeps): YogaServerInstance<Recor
     context: async (initial) => {
       const { connectionParams, cablePrincipal, cableAudience } = initial as {
         connectionParams?: Record<string, unknown>;
-        /** Set by /cable, which authenticates a RoomChannel subscription itself (src/cable/room-channel.ts). */
+        /** Set by /cable, which authenticates a RoomChannel subscription itself (its RoomChannel). */
         cablePrincipal?: Principal;
-        /** Set by /cable when the subscription serves an audience of callers (src/cable/audiences.ts). */
-        cableAudience?: boolean;
+        /** Set by /cable: the audience of callers the subscription serves (its audiences: one subscription per reach). */
+        cableAudience?: AudienceOptions;
       };
-      if (cablePrincipal) return { ...(await createContext(deps, { principal: cablePrincipal })), servesAudience: cableAudience === true };
+      if (cablePrincipal) return createContext(deps, { principal: cablePrincipal }, cableAudience);
       return createContext(deps, graphqlCredentials(initial.request?.headers, connectionParams));
     },
     maskedErrors: {

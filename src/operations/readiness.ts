@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../db.ts';
-import type { EventBus } from '../graphql/pubsub.ts';
+import type { EventBus } from '../events/bus.ts';
 import { withinTime } from './time-limit.ts';
 
 export type ReadinessReport =

@@ -7,8 +7,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, authFailure, type Authenticator } from '../auth.ts';
 import type { Services } from '../services.ts';
 import { CLIENT_NOT_FOUND_BODY, NOT_FOUND_BODY, replyForError } from './errors.ts';
-import { idParam, mergeParams } from './params.ts';
-import type { PlatformAppPrincipal, Route, RouteReply } from './route.ts';
+import { idParam, mergeParams, type Params } from './params.ts';
+import type { PathIds, PlatformAppPrincipal, Route, RouteReply } from './route.ts';
 
 export interface RestDeps {
   authenticator: Authenticator;
@@ -52,12 +52,18 @@ async function platformAppOf(deps: RestDeps, token: string | undefined): Promise
   return principal;
 }
 
+/** The route parameter decoder: a path's conversation display id as the conversation's database id, once. */
+async function pathIds(route: Route, deps: RestDeps, params: Params, accountId: number): Promise<PathIds> {
+  if (!route.path.includes('/:conversation_id')) return {};
+  return { conversationId: await deps.services.conversationIds.idOf(accountId, idParam(params.conversation_id)) };
+}
+
 async function run(route: Route, deps: RestDeps, request: FastifyRequest): Promise<RouteReply> {
   const params = mergeParams(request.query, request.body, request.params, route.wrap);
   if (route.scope === 'public') return route.handle({ params, services: deps.services });
   if (route.scope === 'session') {
     const session = await deps.services.clientSessions.session(String(params.inbox_identifier), String(params.contact_identifier));
-    return route.handle({ params, services: deps.services, session });
+    return route.handle({ params, services: deps.services, session, ...(await pathIds(route, deps, params, session.accountId)) });
   }
   if (route.scope === 'platform')
     return route.handle({ params, services: deps.services, principal: await platformAppOf(deps, accessTokenOf(request)) });
@@ -69,7 +75,7 @@ async function run(route: Route, deps: RestDeps, request: FastifyRequest): Promi
   }
   if (principal.kind === 'agentBot' && !route.bots) throw authFailure('bot_not_allowed');
   const actor = await deps.authenticator.actorIn(principal, idParam(params.account_id));
-  return route.handle({ ...base, actor });
+  return route.handle({ ...base, actor, ...(await pathIds(route, deps, params, actor.accountId)) });
 }
 
 export function mountRoutes(app: FastifyInstance, routes: Route[], deps: RestDeps): void {

@@ -17,7 +17,17 @@ export interface RouteRequest {
   services: Services;
 }
 
-export interface AccountRouteRequest extends RouteRequest {
+/**
+ * The database id of the conversation the path's `:conversation_id` names
+ * (a display id of the account), resolved by the adapter before the route
+ * runs; NotFound answers first when there is none. Present exactly on routes
+ * whose path has `:conversation_id`.
+ */
+export interface PathIds {
+  conversationId?: number;
+}
+
+export interface AccountRouteRequest extends RouteRequest, PathIds {
   actor: AccountActor;
 }
 
@@ -73,7 +83,7 @@ export interface PublicRoute extends RouteBase {
  */
 export interface ContactSessionRoute extends RouteBase {
   scope: 'session';
-  handle(request: Omit<RouteRequest, 'principal'> & { session: ContactPrincipal }): Promise<RouteReply>;
+  handle(request: Omit<RouteRequest, 'principal'> & PathIds & { session: ContactPrincipal }): Promise<RouteReply>;
 }
 
 export type Route = AccountRoute | UserRoute | PlatformRoute | PublicRoute | ContactSessionRoute;
@@ -82,4 +92,9 @@ export type Route = AccountRoute | UserRoute | PlatformRoute | PublicRoute | Con
 export const UPDATE: Method[] = ['PATCH', 'PUT'];
 export const ACCOUNT = '/api/v1/accounts/:account_id';
 export const PLATFORM = '/platform/api/v1';
+/** The path's conversation id, on a route whose path has `:conversation_id`. */
+export function conversationIdOf(request: PathIds): number {
+  if (request.conversationId === undefined) throw new Error('This route has no :conversation_id in its path');
+  return request.conversationId;
+}
 export const CLIENT_INBOX = '/public/api/v1/inboxes/:inbox_identifier';

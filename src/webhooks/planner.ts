@@ -7,7 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { Prisma, type WebhookDestination } from '../generated/prisma/client.ts';
 import type { RawSql } from '../raw-sql.ts';
+import { writes } from '../write-tables.ts';
 import { EpochCache } from '../epoch-cache.ts';
+import { nonActivityMessages } from '../domain/access/rules.ts';
 import { inboxWebhookTarget } from '../domain/webhooks/destination.ts';
 import { webhookEventName, type AnyDomainEvent, type EventName } from '../events/catalogue.ts';
 
@@ -53,7 +55,8 @@ export const WEBHOOK_SUBSCRIPTIONS = [
 
 function isDeliverable(event: AnyDomainEvent): boolean {
   if (event.name === 'message.created' || event.name === 'message.updated')
-    return event.data.messageType !== 'activity';
+    // Chatwoot sends no webhook for activity messages.
+    return nonActivityMessages.test(event.data);
   if (event.name === 'contact.updated' || event.name === 'inbox.updated')
     return event.data.changedAttributes.length > 0;
   return INBOX_SCOPED.has(event.name) || ACCOUNT_ONLY.has(event.name);
@@ -80,7 +83,7 @@ export class WebhookPlanner {
 
   constructor(cache: { writeEpoch: (tables?: readonly string[]) => number; maxEntries: number }) {
     this.inboxUrls = new EpochCache(() => cache.writeEpoch(['accounts', 'inboxes', 'channel_api']), cache.maxEntries);
-    this.accountWebhooks = new EpochCache(() => cache.writeEpoch(['accounts', 'inboxes', 'webhooks']), cache.maxEntries);
+    this.accountWebhooks = new EpochCache(() => cache.writeEpoch(['accounts', 'inboxes', 'channel_api', 'webhooks']), cache.maxEntries);
   }
 
   /** The transactional listener. */
@@ -102,7 +105,7 @@ export class WebhookPlanner {
       rows.push(row('account_webhook', null, webhook.id, webhook.url));
 
     if (rows.length === 0) return;
-    await sql.execute(Prisma.sql`
+    await sql.execute(writes('webhook_deliveries')`
       INSERT INTO webhook_deliveries
         (id, event_id, account_id, destination, inbox_id, webhook_id, url, event_name, next_attempt_at, created_at, updated_at)
       VALUES ${Prisma.join(rows)}`);

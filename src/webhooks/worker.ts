@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import got from 'got';
 import type { PrismaClient } from '../db.ts';
 import type { MessageDeliveryStatus } from '../domain/messages/delivery-status.ts';
+import { writes } from '../write-tables.ts';
 import { PRIVATE_DESTINATION, PrivateDestinationError, type DestinationGuard } from './destination-guard.ts';
 import { buildWebhookBody } from './payloads.ts';
 import { signatureHeaders } from './signature.ts';
@@ -78,6 +79,8 @@ export class DeliveryWorker {
   private wakeAgain = false;
   private stopped = true;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Callers of `settled()` waiting for the worker to run out of due work. */
+  private settledWaiters: { sends: boolean; resolve: () => void }[] = [];
 
   constructor(
     private readonly db: PrismaClient,
@@ -99,6 +102,22 @@ export class DeliveryWorker {
     clearInterval(this.timer);
     await this.running;
     await Promise.allSettled([...this.inFlight]);
+    for (const waiter of this.settledWaiters.splice(0)) waiter.resolve();
+  }
+
+  /**
+   * Test hook: resolves once the worker, woken by this call, has found no
+   * delivery due and has no send under way (each send's outcome recorded,
+   * on the message too). Deliveries due later (retries) do not count.
+   * With `sends: false`, once it has claimed all it may for now (nothing
+   * more due, or `maxInFlight` sends under way), without waiting for them.
+   */
+  settled({ sends = true }: { sends?: boolean } = {}): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.settledWaiters.push({ sends, resolve });
+      this.wake();
+    });
   }
 
   /** Looks for due deliveries now (called after each commit that planned some). */
@@ -115,6 +134,11 @@ export class DeliveryWorker {
         if (this.wakeAgain) {
           this.wakeAgain = false;
           this.wake();
+        } else {
+          // A drain that ends with nothing in flight claimed nothing: whatever was due is done.
+          const done = this.settledWaiters.filter((waiter) => !waiter.sends || this.inFlight.size === 0);
+          this.settledWaiters = this.settledWaiters.filter((waiter) => !done.includes(waiter));
+          for (const waiter of done) waiter.resolve();
         }
       });
   }
@@ -147,7 +171,7 @@ export class DeliveryWorker {
   private async claim(limit: number): Promise<string[]> {
     const now = this.now();
     const leaseUntil = new Date(now.getTime() + (this.options.leaseMs ?? this.options.timeoutSeconds * 1000 + 5000));
-    const rows = await this.db.$queryRaw<{ id: string }[]>`
+    const rows = await this.db.$queryRaw<{ id: string }[]>(writes('webhook_deliveries')`
       UPDATE webhook_deliveries SET locked_until = ${leaseUntil}, locked_by = ${this.workerId}
       WHERE id IN (
         SELECT id FROM webhook_deliveries
@@ -156,7 +180,7 @@ export class DeliveryWorker {
         ORDER BY next_attempt_at
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
-      RETURNING id::text AS id`;
+      RETURNING id::text AS id`);
     return rows.map((r) => r.id);
   }
 

@@ -17,14 +17,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { connectGraphqlWs } from '../support/graphql-ws.ts';
 import { rawCable } from '../support/cable.ts';
-import { createScratchDatabase, type ScratchDatabase } from '../support/scratch-database.ts';
+import { createScratchDatabase, POSTGRES_ADMIN_URL, type ScratchDatabase } from '../support/scratch-database.ts';
 import { accountPath, adminApi, seedConversation } from '../support/seed.ts';
 import { ADMIN_TOKEN, startServer, type TestServer } from '../support/server.ts';
 import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.ts';
-import { deliveryAfter, postMessage, TestClock, waitFor } from '../webhooks/support.ts';
+import { deliveryAfter, postMessage, TestClock, waitFor } from '../support/webhook-deliveries.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const POSTGRES = 'postgresql://postgres@127.0.0.1:5432';
 const CONTACT_CREATED = parse('subscription ($scope: EventScope!) { contactCreated(scope: $scope) { id name } }');
 const accountScope = (accountId: number) => ({ scope: { accountId: Buffer.from(`Account:${accountId}`).toString('base64') } });
 
@@ -267,11 +266,18 @@ describe('one server, in process', () => {
       const stream = await openEventStream(server);
       const cable = await rawCable(server.wsUrl);
       await cable.frames.next((frame) => frame.type === 'welcome');
+      // The server must have read the head: a connection without a request under way counts as idle and closes at once.
+      const headRead = new Promise<void>((resolve) => {
+        const onRequest = (request: { method?: string; url?: string }) => {
+          if (request.method !== 'POST' || request.url !== '/graphql') return;
+          server.app.http.server.off('request', onRequest);
+          resolve();
+        };
+        server.app.http.server.on('request', onRequest);
+      });
       // A body that never comes (SHUTDOWN_TIMEOUT is 1 s here).
       const stuck = rawRequest(Number(new URL(server.url).port), 'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
-      await waitFor(async () => stuck.socket.bytesWritten > 0, 'the request to be sent');
-      // Let the server read the head: a connection without a request under way counts as idle and closes at once.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await headRead;
 
       const started = performance.now();
       stopped = true;
@@ -344,7 +350,7 @@ describe('PostgreSQL gone', () => {
   let database: ScratchDatabase;
   let server: TestServer;
   beforeAll(async () => {
-    database = await createScratchDatabase(`${POSTGRES}/postgres`, 'snypto_ops');
+    database = await createScratchDatabase(POSTGRES_ADMIN_URL, 'snypto_ops');
     server = await startServer({ DATABASE_URL: database.url });
   });
   afterAll(async () => {

@@ -4,17 +4,15 @@
  * through the same migrations when DATABASE_URL is set.
  */
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrationsDir } from '../../prisma/migrator.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { client } from '../support/http.ts';
+import { createScratchDatabase, POSTGRES_ADMIN_URL } from '../support/scratch-database.ts';
 import { adminApi, seedConversation } from '../support/seed.ts';
 import { startServer } from '../support/server.ts';
-
-const POSTGRES = 'postgresql://postgres@127.0.0.1:5432';
 
 describe('configuration', () => {
   it('names every problem at once', () => {
@@ -67,19 +65,12 @@ describe('storage', () => {
   });
 
   describe('PostgreSQL through DATABASE_URL', () => {
-    const database = `snypto_test_${randomUUID().replace(/-/g, '')}`;
-    const admin = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
-    beforeAll(async () => {
-      await admin.connect();
-    });
-    afterAll(async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await admin.end();
-    });
-
     it('migrates a fresh database and serves the seed flow', async () => {
-      await admin.query(`CREATE DATABASE ${database}`);
-      const server = await startServer({ DATABASE_URL: `${POSTGRES}/${database}` });
+      const database = await createScratchDatabase(POSTGRES_ADMIN_URL, 'snypto_test');
+      const server = await startServer({ DATABASE_URL: database.url }).catch(async (error: unknown) => {
+        await database.drop();
+        throw error;
+      });
       try {
         expect(server.app.database.kind).toBe('postgresql');
         expect(server.app.database.appliedMigrations.length).toBeGreaterThan(0);
@@ -93,14 +84,17 @@ describe('storage', () => {
         expect(health.status).toBe(200);
       } finally {
         await server.stop();
+        await database.drop();
       }
     });
 
     it('lets three instances started together on a fresh database migrate and bootstrap exactly once', async () => {
-      const fresh = `${database}_together`;
-      await admin.query(`CREATE DATABASE ${fresh}`);
-      const url = `${POSTGRES}/${fresh}`;
-      const servers = await Promise.all([1, 2, 3].map(() => startServer({ DATABASE_URL: url })));
+      const fresh = await createScratchDatabase(POSTGRES_ADMIN_URL, 'snypto_together');
+      const url = fresh.url;
+      const servers = await Promise.all([1, 2, 3].map(() => startServer({ DATABASE_URL: url }))).catch(async (error: unknown) => {
+        await fresh.drop();
+        throw error;
+      });
       try {
         const applied = servers.map((server) => server.app.database.appliedMigrations.length);
         const migrations = (await readdir(migrationsDir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).length;
@@ -119,7 +113,7 @@ describe('storage', () => {
         for (const server of servers) expect((await client(server.url, null).get('/health')).status).toBe(200);
       } finally {
         await Promise.all(servers.map((server) => server.stop()));
-        await admin.query(`DROP DATABASE IF EXISTS ${fresh} WITH (FORCE)`);
+        await fresh.drop();
       }
     });
   });

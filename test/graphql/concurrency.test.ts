@@ -5,15 +5,13 @@
  * cache together run once. Run on PostgreSQL, where requests truly overlap
  * (the embedded database has a single connection).
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReadCacheListDocument, ToggleConversationStatusDocument } from '../generated/graphql.ts';
 import { globalId, graphql, success } from '../support/graphql.ts';
+import { createScratchDatabase, POSTGRES_ADMIN_URL, type ScratchDatabase } from '../support/scratch-database.ts';
 import { accountPath, adminApi, seedConversation } from '../support/seed.ts';
 import { REOPENED_BY_INCOMING } from '../../src/domain/messages/effects.ts';
 import { startServer, type TestServer } from '../support/server.ts';
-
-const POSTGRES = 'postgresql://postgres@127.0.0.1:5432';
 
 const listConversations = () =>
   graphql(server, server.adminToken, ReadCacheListDocument, { account: globalId('Account', server.accountId) }).then(
@@ -21,19 +19,16 @@ const listConversations = () =>
   );
 const postMessage = (displayId: number, body: object) =>
   adminApi(server).post(accountPath(server, `/conversations/${displayId}/messages`), body);
-const database = `snypto_concurrency_${process.pid}`;
-const admin = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
+let database: ScratchDatabase;
 let server: TestServer;
 
 beforeAll(async () => {
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  server = await startServer({ DATABASE_URL: `${POSTGRES}/${database}` });
+  database = await createScratchDatabase(POSTGRES_ADMIN_URL, 'snypto_concurrency');
+  server = await startServer({ DATABASE_URL: database.url });
 });
 afterAll(async () => {
   await server?.stop();
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin.end();
+  await database?.drop();
 });
 
 describe("concurrent requests", () => {

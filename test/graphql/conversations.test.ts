@@ -592,6 +592,8 @@ describe('conversation lists', () => {
     const c = await seeded();
     await postMessage(c.displayId, { content: 'public reply', message_type: 'outgoing' });
     await postMessage(c.displayId, { content: 'internal note', message_type: 'outgoing', private: true });
+    // An activity message is no chat message either: not the contact's last message.
+    expect((await postMessage(c.displayId, { content: 'activity note', message_type: 'activity' })).status).toBe(200);
     const staff = await graphql(server, server.adminToken, ContactConversationsDocument, { id: globalId('Contact', c.contactId) });
     expect(staff.data?.node).toMatchObject({ conversations: { totalCount: 1, edges: [{ node: { displayId: c.displayId } }] } });
     const session = await graphql(server, contactCaller(c.inbox.inbox_identifier, c.sourceId), SessionConversationsDocument);
@@ -601,7 +603,7 @@ describe('conversation lists', () => {
     });
     const asAgentView = await graphql(server, server.adminToken, AccountConversationDocument, { id: account, displayId: c.displayId });
     expect(success(success(asAgentView.data?.account).conversation)).toMatchObject({
-      lastMessage: { content: 'internal note', private: true },
+      lastMessage: { content: 'activity note', private: false },
       contactInbox: { sourceId: c.sourceId },
     });
   });

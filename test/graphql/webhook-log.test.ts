@@ -20,7 +20,8 @@ import { accountPath, addInboxMember, adminApi, createAgent, createContactInInbo
 import { startServer, type TestServer } from '../support/server.ts';
 import { seedForeignTenant } from '../support/tenant.ts';
 import { snyptoSignatureVerifies, standardSignatureVerifies } from '../support/webhook-signature.ts';
-import { startWebhookSink, type ReceivedWebhook, type WebhookSink } from '../support/webhook-sink.ts';
+import { foreignDelivery } from '../support/webhook-deliveries.ts';
+import { answersByPath, startWebhookSink, type ReceivedWebhook, type SinkAnswer, type WebhookSink } from '../support/webhook-sink.ts';
 
 let server: TestServer;
 let sink: WebhookSink;
@@ -28,12 +29,12 @@ let agent: Awaited<ReturnType<typeof createAgent>>;
 let bot: string;
 let counter = 0;
 /** The status the sink answers on each path (200 when not set). */
-const answers = new Map<string, (hook: ReceivedWebhook) => number>();
+let answers: ReturnType<typeof answersByPath>;
 
 beforeAll(async () => {
   server = await startServer();
   sink = await startWebhookSink();
-  sink.respondWith((hook) => answers.get(hook.path)?.(hook) ?? 200);
+  answers = answersByPath(sink);
   agent = await createAgent(server);
   const created = await db().agentBot.create({ data: { accountId: server.accountId, name: 'Log bot' } });
   bot = `webhook-log-bot-token-${created.id}-abcdefgh`;
@@ -50,7 +51,7 @@ const NOT_FOUND = { __typename: 'NotFoundError', code: 'NOT_FOUND' };
 const freshPath = (name: string) => `/${name}-${process.pid}-${++counter}`;
 
 /** An API inbox whose webhook_url is a fresh sink path, with one conversation (so a delivery or more). */
-async function inboxWithDeliveries(answer?: (hook: ReceivedWebhook) => number) {
+async function inboxWithDeliveries(answer?: (hook: ReceivedWebhook) => SinkAnswer) {
   const hookPath = freshPath('gql-inbox');
   if (answer) answers.set(hookPath, answer);
   const inbox = await createInbox(server, `${sink.url}${hookPath}`);
@@ -197,18 +198,7 @@ describe('redeliverWebhookDelivery', () => {
     expect((await db().webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId } })).state).toBe('succeeded');
 
     const foreign = await seedForeignTenant(server);
-    const event = await db().event.create({ data: { accountId: foreign.account.id, name: 'contact.created', data: {} } });
-    const theirs = await db().webhookDelivery.create({
-      data: {
-        eventId: event.id,
-        accountId: foreign.account.id,
-        destination: 'account_webhook',
-        webhookId: foreign.webhook.id,
-        url: foreign.webhook.url,
-        eventName: 'contact_created',
-        state: 'failed',
-      },
-    });
+    const theirs = await foreignDelivery(server, foreign);
     for (const id of [
       theirs.id,
       globalId('WebhookDelivery', theirs.id),

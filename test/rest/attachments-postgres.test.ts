@@ -3,26 +3,22 @@
  * the bytes travel as bytea parameters of the hot path's prepared
  * statements through the pg driver adapter, and come back byte for byte.
  */
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { download, multipartForm, pngImage, postMultipart } from '../support/files.ts';
+import { createScratchDatabase, POSTGRES_ADMIN_URL, type ScratchDatabase } from '../support/scratch-database.ts';
 import { accountPath, adminApi, seedConversation } from '../support/seed.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 
-const POSTGRES = 'postgresql://postgres@127.0.0.1:5432';
-const database = `snypto_attachments_${process.pid}`;
-const admin = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
+let database: ScratchDatabase;
 let server: TestServer;
 
 beforeAll(async () => {
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  server = await startServer({ DATABASE_URL: `${POSTGRES}/${database}` });
+  database = await createScratchDatabase(POSTGRES_ADMIN_URL, 'snypto_attachments');
+  server = await startServer({ DATABASE_URL: database.url });
 });
 afterAll(async () => {
   await server?.stop();
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin.end();
+  await database?.drop();
 });
 
 describe('attachments on PostgreSQL', () => {

@@ -15,7 +15,7 @@ import type { Reply } from '../support/http.ts';
 import { accountPath, adminApi, createInbox, seedConversation } from '../support/seed.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.ts';
-import { postMessage } from '../webhooks/support.ts';
+import { postMessage } from '../support/webhook-deliveries.ts';
 
 let server: TestServer;
 let sink: WebhookSink;

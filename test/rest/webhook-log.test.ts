@@ -9,18 +9,19 @@ import { accountPath, adminApi, createAgent, createContactInInbox, createConvers
 import { startServer, type TestServer } from '../support/server.ts';
 import { seedForeignTenant } from '../support/tenant.ts';
 import { snyptoSignatureVerifies, standardSignatureVerifies } from '../support/webhook-signature.ts';
-import { startWebhookSink, type ReceivedWebhook, type WebhookSink } from '../support/webhook-sink.ts';
+import { foreignDelivery } from '../support/webhook-deliveries.ts';
+import { answersByPath, startWebhookSink, type ReceivedWebhook, type SinkAnswer, type WebhookSink } from '../support/webhook-sink.ts';
 
 let server: TestServer;
 let sink: WebhookSink;
 let counter = 0;
 /** The status the sink answers on each path (200 when not set). */
-const answers = new Map<string, (hook: ReceivedWebhook) => number | Promise<number>>();
+let answers: ReturnType<typeof answersByPath>;
 
 beforeAll(async () => {
   server = await startServer();
   sink = await startWebhookSink();
-  sink.respondWith((hook) => answers.get(hook.path)?.(hook) ?? 200);
+  answers = answersByPath(sink);
 });
 afterAll(async () => {
   await server?.stop();
@@ -34,7 +35,7 @@ const NOT_FOUND = { error: 'Resource could not be found' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A webhook of the account on a fresh sink path, subscribed to contact_created. */
-async function createHook(answer?: (hook: ReceivedWebhook) => number | Promise<number>) {
+async function createHook(answer?: (hook: ReceivedWebhook) => SinkAnswer | Promise<SinkAnswer>) {
   const hookPath = `/log-${process.pid}-${++counter}`;
   if (answer) answers.set(hookPath, answer);
   const reply = await adminApi(server).post(path('/webhooks'), { url: `${sink.url}${hookPath}`, subscriptions: ['contact_created'] });
@@ -54,23 +55,6 @@ async function log(webhookId: number, query = '') {
   const reply = await adminApi(server).get(path(`/webhooks/${webhookId}/deliveries${query}`));
   expect(reply.status, reply.text).toBe(200);
   return reply.body as { meta: { count: number; current_page: number }; payload: Record<string, any>[] };
-}
-
-/** A delivery of another account, written straight into the database. */
-async function foreignDelivery(foreign: Awaited<ReturnType<typeof seedForeignTenant>>) {
-  const event = await db().event.create({ data: { accountId: foreign.account.id, name: 'contact.created', data: {} } });
-  return db().webhookDelivery.create({
-    data: {
-      eventId: event.id,
-      accountId: foreign.account.id,
-      destination: 'account_webhook',
-      webhookId: foreign.webhook.id,
-      url: foreign.webhook.url,
-      eventName: 'contact_created',
-      state: 'failed',
-      nextAttemptAt: new Date(),
-    },
-  });
 }
 
 describe('delivery log and redelivery', () => {
@@ -344,7 +328,7 @@ describe('who may use the log', () => {
 
   it('answers unknown, foreign and malformed webhook, inbox and delivery ids with 404, changing nothing', async () => {
     const foreign = await seedForeignTenant(server);
-    const delivery = await foreignDelivery(foreign);
+    const delivery = await foreignDelivery(server, foreign);
     const api = adminApi(server);
     for (const id of ['999999', String(foreign.webhook.id), 'abc', '99999999999999999999']) {
       for (const reply of [

@@ -106,6 +106,28 @@ async function accountWebhook(instance: Instance, path: string) {
   return created.payload.webhook.id as number;
 }
 
+/**
+ * Records each claim of a delivery (the worker's UPDATE that sets locked_by)
+ * in a table of the scratch database, test_claims: every send follows one.
+ */
+async function recordClaims() {
+  await sql.query(`
+    CREATE TABLE IF NOT EXISTS test_claims (delivery_id uuid NOT NULL, claimed_by text NOT NULL);
+    CREATE OR REPLACE FUNCTION test_record_claim() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO test_claims VALUES (NEW.id, NEW.locked_by); RETURN NEW; END $$;
+    CREATE OR REPLACE TRIGGER test_record_claim AFTER UPDATE OF locked_by ON webhook_deliveries
+      FOR EACH ROW WHEN (NEW.locked_by IS NOT NULL) EXECUTE FUNCTION test_record_claim();`);
+}
+
+/** How many claims of the webhook's deliveries test_claims holds. */
+async function claimsOf(webhookId: number): Promise<number> {
+  const { rows } = await sql.query<{ claims: number }>(
+    'SELECT count(*)::int AS claims FROM test_claims JOIN webhook_deliveries d ON d.id = delivery_id WHERE d.webhook_id = $1',
+    [webhookId],
+  );
+  return rows[0]!.claims;
+}
+
 /** This run's Redis channels and keys (another run, or another suite, on the same Redis never hears them). */
 const NAMESPACE = `snypto-test-${process.pid}-${Date.now()}`;
 
@@ -204,8 +226,10 @@ describe.skipIf(!scaleOut.available)('three instances on one PostgreSQL database
     const session = await contactSession(b, inbox.identifier);
     const agent = await newAgent(a);
     const observer = await newAgent(c);
-    // With Redis, each instance reads an account's members at most once a second: new agents show within 1 s.
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // With Redis, each instance caches an account's members within the current wall-clock second only
+    // (src/cable/presence.ts): once the second in which the agents were created has passed, every instance shows them.
+    const createdAt = Math.floor(Date.now() / 1000);
+    await waitFor(async () => Math.floor(Date.now() / 1000) > createdAt, 'the wall-clock second after the agents were created');
 
     const contactOnB = contactRoom(b, session.pubsubToken);
     expect(await contactOnB.outcome).toBe('connected');
@@ -239,6 +263,7 @@ describe.skipIf(!scaleOut.available)('three instances on one PostgreSQL database
   });
 
   it('sends each webhook attempt once, whichever instance created the message', async () => {
+    await recordClaims();
     const webhookId = await accountWebhook(b, '/once');
     const inbox = await apiInbox(c);
     const session = await contactSession(c, inbox.identifier);
@@ -254,8 +279,19 @@ describe.skipIf(!scaleOut.available)('three instances on one PostgreSQL database
     const ids = created.map((m) => m.id as number);
     const hooks = () => sink.received.filter((hook) => hook.path === '/once' && hook.body.event === 'message_created');
     await waitFor(async () => ids.every((id) => hooks().some((hook) => hook.body.id === id)), 'every message_created webhook', 20_000);
-    // Every instance polls for due deliveries each second: give a second claim the chance to happen.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // A send follows each claim. Once every delivery has succeeded none can be claimed again (a claim takes only
+    // pending ones), so the sends there will ever be are those of the claims made so far: wait until they have arrived.
+    await waitFor(
+      async () => {
+        const { rows } = await sql.query<{ open: number }>(
+          `SELECT count(*)::int AS open FROM webhook_deliveries WHERE webhook_id = $1 AND (state <> 'succeeded' OR locked_by IS NOT NULL)`,
+          [webhookId],
+        );
+        return rows[0]!.open === 0 && hooks().length >= (await claimsOf(webhookId));
+      },
+      'the send of every claim',
+      20_000,
+    );
 
     const received = hooks();
     expect(received).toHaveLength(ids.length);
@@ -268,6 +304,7 @@ describe.skipIf(!scaleOut.available)('three instances on one PostgreSQL database
     expect(rows).toHaveLength(ids.length);
     expect(rows.every((row) => row.state === 'succeeded' && row.attempts === 1)).toBe(true);
     await admin(a, 'DELETE', account(`/webhooks/${webhookId}`));
+    await sql.query('DROP TRIGGER test_record_claim ON webhook_deliveries');
   });
 
   it('gives conversations created concurrently on every instance the display ids 1..M, without gap or duplicate', async () => {

@@ -4,14 +4,20 @@
  */
 import pg from 'pg';
 
+/** The local PostgreSQL server's maintenance database, from which the tests create theirs. */
+export const POSTGRES_ADMIN_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
+
 /** A database created for one run on the server of `adminUrl`. */
 export interface ScratchDatabase {
   url: string;
   drop(): Promise<void>;
 }
 
+let created = 0;
+
+/** Creates an empty database named `<prefix>_<pid>_<time>_<n>` (unique within and across runs). */
 export async function createScratchDatabase(adminUrl: string, prefix: string): Promise<ScratchDatabase> {
-  const name = `${prefix}_${process.pid}_${Date.now()}`;
+  const name = `${prefix}_${process.pid}_${Date.now()}_${++created}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {

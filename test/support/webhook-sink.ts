@@ -82,3 +82,26 @@ export async function startWebhookSink(): Promise<WebhookSink> {
       }),
   };
 }
+
+/** Sinks a test file starts as it goes, all closed by `closeAll` (in afterAll). */
+export function sinkPool() {
+  const sinks: WebhookSink[] = [];
+  return {
+    async start(): Promise<WebhookSink> {
+      const started = await startWebhookSink();
+      sinks.push(started);
+      return started;
+    },
+    closeAll: () => Promise.all(sinks.map((sink) => sink.close())),
+  };
+}
+
+/**
+ * Lets each path of `sink` answer as the test chooses: set a path's answer in
+ * the returned map before its first request arrives; other paths get 200.
+ */
+export function answersByPath(sink: WebhookSink): Map<string, (hook: ReceivedWebhook) => SinkAnswer | Promise<SinkAnswer>> {
+  const answers = new Map<string, (hook: ReceivedWebhook) => SinkAnswer | Promise<SinkAnswer>>();
+  sink.respondWith((hook) => answers.get(hook.path)?.(hook) ?? 200);
+  return answers;
+}

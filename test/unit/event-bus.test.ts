@@ -1,10 +1,10 @@
 /**
- * The event bus (src/graphql/pubsub.ts): a subscriber that stops reading
+ * The event bus (src/events/bus.ts): a subscriber that stops reading
  * keeps only its latest events and never takes the publisher down; events
  * cross Redis with their Dates intact.
  */
 import { describe, expect, it } from 'vitest';
-import { createEventBus, eventSerializer, SUBSCRIBER_BACKLOG } from '../../src/graphql/pubsub.ts';
+import { createEventBus, eventSerializer, SUBSCRIBER_BACKLOG } from '../../src/events/bus.ts';
 import type { AnyDomainEvent } from '../../src/events/catalogue.ts';
 
 const event = (n: number, accountId = 1): AnyDomainEvent =>

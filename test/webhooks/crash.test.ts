@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.ts';
-import { waitFor } from './support.ts';
+import { waitFor } from '../support/wait.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const ADMIN_TOKEN = 'crash-test-admin-token-0123456789';

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEBHOOK_SUBSCRIPTIONS } from '../../src/webhooks/planner.ts';
 import { accountPath, adminApi, createContactInInbox, createConversation } from '../support/seed.ts';
 import { startServer, type TestServer } from '../support/server.ts';
+import { deliveriesSettled } from '../support/webhook-deliveries.ts';
 import { startWebhookSink, type ReceivedWebhook, type WebhookSink } from '../support/webhook-sink.ts';
 
 let server: TestServer;
@@ -127,7 +128,8 @@ describe('a message\'s changes to its conversation', () => {
     expect(cleared.waiting_since).toEqual({ previous_value: since.waiting_since.current_value, current_value: null });
 
     await post({ content: 'Anything else?' }); // not the first reply, nobody waiting
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A conversation_updated of that message would be planned with it: sent by the time the worker settles.
+    await deliveriesSettled(server);
     expect(updatesOf(conversation.id)).toEqual([
       ['waiting_since', 'updated_at'],
       ['first_reply_created_at', 'waiting_since', 'updated_at'],

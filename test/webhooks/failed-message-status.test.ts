@@ -8,31 +8,32 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountPath, adminApi, seedConversation } from '../support/seed.ts';
 import { startServer, type TestServer } from '../support/server.ts';
-import { startWebhookSink, type ReceivedWebhook, type WebhookSink } from '../support/webhook-sink.ts';
-import { deliveriesOfMessage, deliveryAfter, postMessage, TestClock, waitFor } from './support.ts';
+import {
+  advanceWorker,
+  createAccountWebhook,
+  deliveriesOfMessage,
+  deliveriesSettled,
+  deliveryAfter,
+  postMessage,
+  TestClock,
+  waitFor,
+} from '../support/webhook-deliveries.ts';
+import { sinkPool, startWebhookSink, type ReceivedWebhook } from '../support/webhook-sink.ts';
 
 const clock = new TestClock();
 let server: TestServer;
-const sinks: WebhookSink[] = [];
+const sinks = sinkPool();
 
 beforeAll(async () => {
   server = await startServer({}, undefined, { clock: clock.now });
 });
 afterAll(async () => {
   await server?.stop();
-  await Promise.all(sinks.map((sink) => sink.close()));
+  await sinks.closeAll();
 });
 
-async function sink(): Promise<WebhookSink> {
-  const started = await startWebhookSink();
-  sinks.push(started);
-  return started;
-}
-
-function advance(ms: number) {
-  clock.advance(ms);
-  server.app.webhooks.wake();
-}
+const sink = () => sinks.start();
+const advance = (ms: number) => advanceWorker(server, clock, ms);
 
 /** The message as `GET …/conversations/{id}/messages` shows it. */
 async function shownMessage(conversationId: number, messageId: number) {
@@ -60,20 +61,12 @@ const isUpdateOf = (messageId: number, status: 'failed' | 'sent') => (hook: Rece
 const inboxDeliveries = (inboxId: number) =>
   server.app.database.prisma.webhookDelivery.findMany({ where: { inboxId, destination: 'api_inbox_webhook' }, orderBy: { eventId: 'asc' } });
 
-/** An account webhook subscribed to message_updated, removed by `done`. */
-async function accountWebhook(url: string) {
-  const created = await adminApi(server).post(accountPath(server, '/webhooks'), { url, subscriptions: ['message_updated'] });
-  expect(created.status).toBe(200);
-  const id = created.body.payload.webhook.id as number;
-  return { done: () => adminApi(server).delete(accountPath(server, `/webhooks/${id}`)) };
-}
-
 describe('a failing API inbox webhook', () => {
   it('marks the message failed with external_error, and sent again without it once a delivery succeeds', async () => {
     const inboxSink = await sink();
     const accountSink = await sink();
     inboxSink.respondWith(() => 500);
-    const hook = await accountWebhook(`${accountSink.url}/account`);
+    const hook = await createAccountWebhook(server, `${accountSink.url}/account`, ['message_updated']);
     try {
       const { conversation, inbox } = await seedConversation(server, `${inboxSink.url}/inbox`);
       const messageId = await postMessage(server, conversation.id, 'does anyone hear me?');
@@ -90,7 +83,7 @@ describe('a failing API inbox webhook', () => {
       expect((await accountSink.next(isUpdateOf(messageId, 'sent'))).body.content_attributes).toEqual({});
 
       // No delivery loop: the status changes went to the account webhook only, never back to the inbox.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await deliveriesSettled(server);
       // The first reply is also announced (conversation_updated, first_reply_created_at).
       expect((await inboxDeliveries(inbox.id)).map((d) => d.eventName)).toEqual(['conversation_created', 'message_created', 'conversation_updated']);
       expect(inboxSink.received.filter((h) => h.body.event === 'message_updated')).toEqual([]);
@@ -99,7 +92,7 @@ describe('a failing API inbox webhook', () => {
         {},
       ]);
     } finally {
-      await hook.done();
+      await hook.remove();
     }
   });
 
@@ -118,7 +111,7 @@ describe('a failing API inbox webhook', () => {
     await waitForStatus(conversation.id, second, 'failed');
     advance(5_000);
     await waitForStatus(conversation.id, second, 'sent');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await deliveriesSettled(server);
     expect((await inboxDeliveries(inbox.id)).map((d) => [d.eventName, d.state])).toEqual([
       ['conversation_created', 'succeeded'],
       ['message_created', 'succeeded'],
@@ -150,7 +143,8 @@ describe('a failing API inbox webhook', () => {
     expect(patched.status).toBe(200);
     const update = await deliveryAfter(server, messageId, 1, { eventName: 'message_updated', url: `${inboxSink.url}/reported` });
     expect(update.state).toBe('succeeded');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Its outcome is recorded on the message, if at all, before the worker settles.
+    await deliveriesSettled(server);
     const shown = await shownMessage(conversation.id, messageId);
     expect(shown).toMatchObject({ status: 'failed', content_attributes: { external_error: 'Provider said no' } });
     expect((await inboxDeliveries(inbox.id)).map((d) => d.eventName)).toEqual([
@@ -166,20 +160,17 @@ describe('a failing account webhook', () => {
   it('leaves the message as it is', async () => {
     const accountSink = await sink();
     accountSink.respondWith(() => 500);
-    const created = await adminApi(server).post(accountPath(server, '/webhooks'), {
-      url: `${accountSink.url}/account-only`,
-      subscriptions: ['message_created'],
-    });
+    const hook = await createAccountWebhook(server, `${accountSink.url}/account-only`, ['message_created']);
     try {
       const { conversation } = await seedConversation(server);
       const messageId = await postMessage(server, conversation.id, 'fine for the inbox');
       const delivery = await deliveryAfter(server, messageId, 1);
       expect(delivery).toMatchObject({ destination: 'account_webhook', state: 'pending', responseStatus: 500 });
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await deliveriesSettled(server);
       const shown = await shownMessage(conversation.id, messageId);
       expect(shown).toMatchObject({ status: 'sent', content_attributes: {} });
     } finally {
-      await adminApi(server).delete(accountPath(server, `/webhooks/${created.body.payload.webhook.id}`));
+      await hook.remove();
     }
   });
 });

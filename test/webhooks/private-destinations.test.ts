@@ -17,7 +17,7 @@ import { expectRefused } from '../support/bad-input.ts';
 import { accountPath, adminApi, createInbox, seedConversation } from '../support/seed.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.ts';
-import { deliveryAfter, postMessage } from './support.ts';
+import { deliveryAfter, postMessage } from '../support/webhook-deliveries.ts';
 
 let server: TestServer;
 let sink: WebhookSink;

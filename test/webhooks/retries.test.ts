@@ -7,34 +7,35 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RETRY_SCHEDULE_MS } from '../../src/webhooks/worker.ts';
-import { accountPath, adminApi, seedConversation } from '../support/seed.ts';
+import { seedConversation } from '../support/seed.ts';
 import { startServer, type TestServer } from '../support/server.ts';
-import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.ts';
-import { deliveriesOfMessage, deliveryAfter, postMessage, retryDelay, TestClock, waitFor } from './support.ts';
+import {
+  advanceWorker,
+  createAccountWebhook,
+  deliveriesOfMessage,
+  deliveriesSettled,
+  deliveryAfter,
+  postMessage,
+  retryDelay,
+  TestClock,
+  waitFor,
+} from '../support/webhook-deliveries.ts';
+import { sinkPool, type WebhookSink } from '../support/webhook-sink.ts';
 
 const clock = new TestClock();
 let server: TestServer;
-const sinks: WebhookSink[] = [];
+const sinks = sinkPool();
 
 beforeAll(async () => {
   server = await startServer({ WEBHOOK_TIMEOUT: '1' }, undefined, { clock: clock.now });
 });
 afterAll(async () => {
   await server?.stop();
-  await Promise.all(sinks.map((sink) => sink.close()));
+  await sinks.closeAll();
 });
 
-async function sink(): Promise<WebhookSink> {
-  const started = await startWebhookSink();
-  sinks.push(started);
-  return started;
-}
-
-/** Moves the worker's clock and lets it look for due deliveries at once. */
-function advance(ms: number) {
-  clock.advance(ms);
-  server.app.webhooks.wake();
-}
+const sink = () => sinks.start();
+const advance = (ms: number) => advanceWorker(server, clock, ms);
 
 const messageHooks = (receiver: WebhookSink, messageId: number) =>
   receiver.received.filter((hook) => hook.body.event === 'message_created' && hook.body.id === messageId);
@@ -78,7 +79,8 @@ describe('retries', () => {
     const messageId = await postMessage(server, conversation.id, 'not yet');
     await deliveryAfter(server, messageId, 1);
     advance(4_000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The worker has looked again at 4 s and sent all that was due by then.
+    await deliveriesSettled(server);
     expect(messageHooks(receiver, messageId)).toHaveLength(1);
     advance(1_000);
     await deliveryAfter(server, messageId, 2);
@@ -100,7 +102,7 @@ describe('retries', () => {
     const last = await deliveryAfter(server, messageId, RETRY_SCHEDULE_MS.length);
     expect(last).toMatchObject({ state: 'failed', attempts: 10, responseStatus: 503 });
     advance(48 * 3600e3);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await deliveriesSettled(server);
     expect(messageHooks(receiver, messageId)).toHaveLength(10);
   });
 });
@@ -154,12 +156,7 @@ describe('410 Gone', () => {
   it('disables the delivery and the account webhook: nothing more is planned or sent to it', async () => {
     const receiver = await sink();
     receiver.respondWith(() => 410);
-    const created = await adminApi(server).post(accountPath(server, '/webhooks'), {
-      url: `${receiver.url}/gone`,
-      subscriptions: ['message_created'],
-    });
-    expect(created.status).toBe(200);
-    const webhookId = created.body.payload.webhook.id as number;
+    const { id: webhookId } = await createAccountWebhook(server, `${receiver.url}/gone`, ['message_created']);
     const { conversation } = await seedConversation(server);
     const messageId = await postMessage(server, conversation.id, 'first');
     const delivery = await deliveryAfter(server, messageId, 1);
@@ -169,18 +166,14 @@ describe('410 Gone', () => {
 
     const later = await postMessage(server, conversation.id, 'second');
     advance(3600e3);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await deliveriesSettled(server);
     expect(await deliveriesOfMessage(server, later)).toEqual([]);
     expect(receiver.received).toHaveLength(1);
   });
 
   it('does not send a delivery that was already planned when its webhook was disabled', async () => {
     const receiver = await sink();
-    const created = await adminApi(server).post(accountPath(server, '/webhooks'), {
-      url: `${receiver.url}/disabled`,
-      subscriptions: ['message_created'],
-    });
-    const webhookId = created.body.payload.webhook.id as number;
+    const { id: webhookId } = await createAccountWebhook(server, `${receiver.url}/disabled`, ['message_created']);
     const db = server.app.database.prisma;
     receiver.respondWith(() => 500);
     const { conversation } = await seedConversation(server);

@@ -7,6 +7,7 @@
 import type { Attachment } from '../../generated/prisma/client.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
 import type { RawSql } from '../../raw-sql.ts';
+import { writes } from '../../write-tables.ts';
 import type { WrittenMessage } from '../messages/insert.ts';
 import { modelOf } from '../messages/view-sql.ts';
 import type { AttachmentDraft } from './uploads.ts';
@@ -35,7 +36,7 @@ export async function insertAttachments(
   );
   // Bytes travel as base64 text: PGlite takes a bytea parameter about ten times slower (5 MB: 0.8 s against 0.09 s).
   const blobs = drafts.map((d) => Prisma.sql`(${d.token}, decode(${d.data.toString('base64')}, 'base64'))`);
-  const written = await sql.rows<{ attachment: Record<string, unknown> }>(Prisma.sql`
+  const written = await sql.rows<{ attachment: Record<string, unknown> }>(writes('attachments', 'attachment_blobs')`
     WITH written AS (
       INSERT INTO attachments (account_id, message_id, file_type, file_name, content_type, byte_size, width, height,
         extension, token, created_at, updated_at)

@@ -1,13 +1,15 @@
 /**
  * Reading attachments: a conversation's list (spec/API.md §3.5) and a file's
- * bytes by its download token. Writing happens with the message
- * (MessageService, src/domain/attachments/insert.ts); soft deletion removes
- * them with the message's content.
+ * bytes by its download token. The list takes the conversation's database
+ * id and checks who reaches it (conversations/access.ts, access/rules.ts).
+ * Writing happens with the message (MessageService,
+ * src/domain/attachments/insert.ts); soft deletion removes them with the
+ * message's content.
  */
 import type { PrismaClient } from '../../db.ts';
 import { NotFoundError } from '../../errors.ts';
 import type { AccountActor } from '../actor.ts';
-import { loadAccessibleConversation } from '../conversations/access.ts';
+import { loadReachableConversation } from '../conversations/access.ts';
 import { messageSenderInclude } from '../messages/presenter.ts';
 
 /** Chatwoot's page size of the conversation attachment list. */
@@ -25,12 +27,12 @@ export class AttachmentService {
   constructor(private readonly db: PrismaClient) {}
 
   /**
-   * The attachments of a conversation the caller may see (NotFound /
-   * Forbidden as for the conversation), newest first, 100 a page (pages
+   * The attachments of a conversation (by database id) the caller reaches
+   * (NotFound / Forbidden as for the conversation), newest first, 100 a page (pages
    * from 1), with each one's message sender; and how many there are.
    */
-  async listForConversation(actor: AccountActor, displayId: number, page = 1) {
-    const conversation = await loadAccessibleConversation(this.db, actor, displayId);
+  async listForConversation(actor: AccountActor, conversationId: number, page = 1) {
+    const conversation = await loadReachableConversation(this.db, actor, conversationId);
     const where = { accountId: actor.accountId, message: { conversationId: conversation.id } };
     const [totalCount, attachments] = await Promise.all([
       this.db.attachment.count({ where }),

@@ -1,12 +1,13 @@
 /**
  * Reading conversations as the Client API shows them (`PublicConversation`):
- * with their contact and every message the contact may see, ascending.
+ * with their contact and every message the contact may see (access/rules.ts
+ * `chatMessages`), ascending. The caller has checked the session reaches them.
  */
-import type { ContactPrincipal } from '../../auth.ts';
+import type { ContactPrincipal } from '../principal.ts';
 import type { PrismaClient } from '../../db.ts';
 import type { Contact, Conversation } from '../../generated/prisma/client.ts';
 import { messageViewInclude, type MessageView } from '../messages/presenter.ts';
-import { CONTACT_VISIBLE_MESSAGES } from './session.ts';
+import { chatMessages } from '../access/rules.ts';
 
 export type PublicConversationView = Conversation & { contact: Contact; messages: MessageView[] };
 
@@ -22,7 +23,7 @@ export async function loadPublicConversations(
     include: {
       contact: true,
       messages: {
-        where: CONTACT_VISIBLE_MESSAGES,
+        where: chatMessages.where,
         orderBy: { id: 'asc' },
         include: messageViewInclude(session.accountId),
       },

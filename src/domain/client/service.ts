@@ -9,7 +9,7 @@
  */
 import haikunator from 'haikunator';
 import { z } from 'zod';
-import type { ContactPrincipal } from '../../auth.ts';
+import type { ContactPrincipal } from '../principal.ts';
 import type { PrismaClient, Tx } from '../../db.ts';
 import { NotFoundError } from '../../errors.ts';
 import type { Outbox } from '../../events/outbox.ts';

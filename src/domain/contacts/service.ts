@@ -1,13 +1,15 @@
 /**
  * Contacts and their contact inboxes: the rules and transactions
  * (spec/API.md §3.4, §1.5, §1.8, §5.2; events per spec/EVENTS.md §1.2).
+ * Which inboxes and conversations of a contact the actor sees is
+ * access/rules.ts (`inboxesReachedBy`, `conversationsReachedBy`).
  */
 import type { PrismaClient, Tx } from '../../db.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import type { Outbox } from '../../events/outbox.ts';
 import type { Contact, Prisma } from '../../generated/prisma/client.ts';
-import { loadAccessibleInbox, performerOf, requireAdministrator, visibleInboxIds, type AccountActor } from '../actor.ts';
-import { visibleConversationsWhere } from '../conversations/list.ts';
+import { conversationsReachedBy, inboxesReachedBy } from '../access/rules.ts';
+import { loadAccessibleInbox, performerOf, requireAdministrator, type AccountActor } from '../actor.ts';
 import { loadConversationViews } from '../conversations/view.ts';
 import { presentContactPush } from '../senders/presenter.ts';
 import { secureToken, uuid } from '../tokens.ts';
@@ -229,11 +231,7 @@ export class ContactService {
    */
   async contactableInboxes(actor: AccountActor, contactId: number) {
     const contact = await this.get(actor, contactId);
-    const visible = await visibleInboxIds(this.db, actor);
-    const inboxes = await this.db.inbox.findMany({
-      where: { accountId: actor.accountId, ...(visible ? { id: { in: visible } } : {}) },
-      orderBy: { id: 'asc' },
-    });
+    const inboxes = await this.db.inbox.findMany({ where: inboxesReachedBy(actor).where, orderBy: { id: 'asc' } });
     const contactInboxes = await this.db.contactInbox.findMany({ where: { contactId: contact.id }, orderBy: { id: 'desc' } });
     return inboxes.map((inbox) => ({
       inbox,
@@ -262,7 +260,7 @@ export class ContactService {
   async conversations(actor: AccountActor, contactId: number) {
     const contact = await this.get(actor, contactId);
     const rows = await this.db.conversation.findMany({
-      where: { ...visibleConversationsWhere(actor), contactId: contact.id },
+      where: { AND: [conversationsReachedBy(actor).where, { contactId: contact.id }] },
       orderBy: [{ lastActivityAt: 'desc' }, { id: 'desc' }],
       take: 20,
       select: { id: true },

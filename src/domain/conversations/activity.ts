@@ -5,7 +5,7 @@
  * `conversation.read`).
  */
 import { z } from 'zod';
-import type { ContactPrincipal } from '../../auth.ts';
+import type { ContactPrincipal } from '../principal.ts';
 import type { PrismaClient, Tx } from '../../db.ts';
 import { ValidationError } from '../../errors.ts';
 import type { Performer } from '../../events/catalogue.ts';

@@ -1,11 +1,11 @@
 /**
  * Conversation lists (spec/API.md §3.5 `GET /conversations` and `/meta`):
  * the filters, the sort orders and the assignee counts, restricted to the
- * inboxes the actor may see (administrators and agent bots: every inbox of
- * the account; agents: the inboxes they are members of).
+ * conversations the actor reaches (access/rules.ts `conversationsReachedBy`).
  */
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client.ts';
+import { conversationsReachedBy } from '../access/rules.ts';
 import type { AccountActor } from '../actor.ts';
 import { LIMITS } from '../validation.ts';
 
@@ -45,13 +45,6 @@ export const listConversationsInput = z.object({
 export type ListConversationsInput = z.input<typeof listConversationsInput>;
 export type ListConversationsFilters = z.output<typeof listConversationsInput>;
 
-/** The conversations of the account that the actor may see. */
-export function visibleConversationsWhere(actor: AccountActor): Prisma.ConversationWhereInput {
-  if (actor.kind === 'user' && actor.role === 'agent')
-    return { accountId: actor.accountId, inbox: { members: { some: { userId: actor.userId } } } };
-  return { accountId: actor.accountId };
-}
-
 const assigneeWhere = (actor: AccountActor, type: ListConversationsFilters['assigneeType']): Prisma.ConversationWhereInput => {
   switch (type) {
     case 'me':
@@ -67,7 +60,7 @@ const assigneeWhere = (actor: AccountActor, type: ListConversationsFilters['assi
 
 /** Every filter but the assignee type (the counts are taken over this set). */
 function filtersWhere(actor: AccountActor, filters: ListConversationsFilters): Prisma.ConversationWhereInput[] {
-  const and: Prisma.ConversationWhereInput[] = [visibleConversationsWhere(actor)];
+  const and: Prisma.ConversationWhereInput[] = [conversationsReachedBy(actor).where];
   if (filters.status !== 'all') and.push({ status: filters.status });
   if (filters.inboxId !== undefined) and.push({ inboxId: filters.inboxId });
   if (filters.teamId !== undefined) and.push({ teamId: filters.teamId });

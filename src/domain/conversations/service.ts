@@ -2,12 +2,15 @@
  * Conversations (spec/API.md §3.5, Client API §5.2): creation with gap-free
  * per-account display ids, lists and counts, and every change an agent, an
  * agent bot or a contact can make. The rules of each verb live beside this
- * file (list, status, assignment, attributes, activity); this class loads
- * the conversation the caller may reach, runs the verb in one transaction
- * with its events, and returns the saved row.
+ * file (list, status, assignment, attributes, activity); who reaches a
+ * conversation is access/rules.ts `conversationsReachedBy`. Methods take the
+ * conversation's database id (REST resolves the display id once, GraphQL
+ * decodes the global id); this class loads the conversation the caller
+ * reaches (access.ts `loadReachableConversation`), runs the verb in one
+ * transaction with its events, and returns the saved row.
  */
 import { z } from 'zod';
-import type { ContactPrincipal } from '../../auth.ts';
+import type { ContactPrincipal } from '../principal.ts';
 import type { PrismaClient, Tx } from '../../db.ts';
 import { NotFoundError } from '../../errors.ts';
 import type { Emit, Outbox } from '../../events/outbox.ts';
@@ -17,10 +20,10 @@ import { loadAccessibleInbox, performerOf, type AccountActor } from '../actor.ts
 import type { ContactService } from '../contacts/service.ts';
 import { createMessageInput, type MessageService } from '../messages/service.ts';
 import { jsonObject, LIMITS, parseInput, type RawInput } from '../validation.ts';
-import { reachedConversation, reachedConversationsWhere } from '../client/session.ts';
+import { conversationsReachedBy } from '../access/rules.ts';
 import { emitConversationChanges } from './changes.ts';
 import { parseWireTime } from '../wire-time.ts';
-import { loadAccessibleConversation, lockConversation } from './access.ts';
+import { loadReachableConversation, lockConversationRow } from './access.ts';
 import { newConversationTarget } from '../messages/target.ts';
 import { accountMemberId, accountTeamId, openConversation, resolveContactInbox } from './creation.ts';
 import { markSeenByAgent, markSeenByContact, markUnread, setTyping, setTypingInput, type SetTypingInput } from './activity.ts';
@@ -50,7 +53,7 @@ import {
   type ToggleStatusInput,
   type UpdatePriorityInput,
 } from './status.ts';
-import { loadConversationView, loadConversationViews } from './view.ts';
+import { loadConversationViews } from './view.ts';
 
 export const createConversationInput = z
   .object({
@@ -92,12 +95,12 @@ export class ConversationService {
    * Creates a conversation for a contact inbox, found by `sourceId` alone or
    * found-or-created from `inboxId` + `contactId`. With an inbox locked to a
    * single conversation, the contact inbox's last conversation is returned.
-   * With `message`, an outgoing message from the caller is added.
+   * With `message`, an outgoing message from the caller is added. Returns
+   * the conversation.
    */
-  async create(actor: AccountActor, raw: RawInput<CreateConversationInput>) {
+  async create(actor: AccountActor, raw: RawInput<CreateConversationInput>): Promise<Conversation> {
     const input = parseInput(createConversationInput, raw);
-    return this.outbox
-      .transaction(async (tx, emit, sql) => {
+    return this.outbox.transaction(async (tx, emit, sql) => {
         const contactInbox = await resolveContactInbox(tx, this.contacts, actor, input);
         const inbox = await loadAccessibleInbox(tx, actor, contactInbox.inboxId);
         const assigneeId = input.assigneeId ? await accountMemberId(tx, actor.accountId, input.assigneeId) : null;
@@ -115,9 +118,8 @@ export class ConversationService {
           const target = await newConversationTarget(sql, conversation, inbox.channelType);
           await this.messages.createInTransaction({ sql, emit }, actor, target, message);
         }
-        return conversation.id;
-      })
-      .then((id) => this.view(actor.accountId, id));
+        return conversation;
+      });
   }
 
   /**
@@ -139,10 +141,13 @@ export class ConversationService {
     });
   }
 
-  /** The conversation with this display id, if the actor may see it. */
-  async get(actor: AccountActor, displayId: number) {
-    const conversation = await loadAccessibleConversation(this.db, actor, displayId);
-    return this.view(actor.accountId, conversation.id);
+  /** The view (view.ts) of the conversation with this id, if the actor reaches it. */
+  async get(actor: AccountActor, conversationId: number) {
+    await loadReachableConversation(this.db, actor, conversationId);
+    const [view] = await loadConversationViews(this.db, actor.accountId, [conversationId]);
+    // Deleted in between: as absent as before.
+    if (!view) throw new NotFoundError('Conversation');
+    return view;
   }
 
   /** The `where` and `orderBy` of a filtered list, for a paginated query. */
@@ -174,49 +179,49 @@ export class ConversationService {
   }
 
   /** Sets the status (toggle without one); see status.ts for the rules. */
-  toggleStatus(actor: AccountActor, displayId: number, raw: RawInput<ToggleStatusInput>) {
+  toggleStatus(actor: AccountActor, conversationId: number, raw: RawInput<ToggleStatusInput>) {
     const input = parseInput(toggleStatusInput, raw);
-    return this.change(actor, displayId, (tx, emit, c) => toggleStatus(tx, emit, actor, c, input));
+    return this.change(actor, conversationId, (tx, emit, c) => toggleStatus(tx, emit, actor, c, input));
   }
 
   /** Sets or clears the priority. */
-  updatePriority(actor: AccountActor, displayId: number, raw: RawInput<UpdatePriorityInput>) {
+  updatePriority(actor: AccountActor, conversationId: number, raw: RawInput<UpdatePriorityInput>) {
     const input = parseInput(updatePriorityInput, raw);
-    return this.change(actor, displayId, (tx, emit, c) => updatePriority(tx, emit, actor, c, input));
+    return this.change(actor, conversationId, (tx, emit, c) => updatePriority(tx, emit, actor, c, input));
   }
 
   /** Assigns an agent, an agent bot or a team (null unassigns). */
-  assign(actor: AccountActor, displayId: number, raw: RawInput<AssignConversationInput>) {
+  assign(actor: AccountActor, conversationId: number, raw: RawInput<AssignConversationInput>) {
     const input = parseInput(assignConversationInput, raw);
-    return this.change(actor, displayId, (tx, emit, c) => assign(tx, emit, actor, c, input));
+    return this.change(actor, conversationId, (tx, emit, c) => assign(tx, emit, actor, c, input));
   }
 
   /** Replaces the labels. */
-  setLabels(actor: AccountActor, displayId: number, raw: RawInput<SetLabelsInput>) {
+  setLabels(actor: AccountActor, conversationId: number, raw: RawInput<SetLabelsInput>) {
     const input = parseInput(setLabelsInput, raw);
-    return this.change(actor, displayId, (tx, emit, c) => setLabels(tx, emit, actor, c, input));
+    return this.change(actor, conversationId, (tx, emit, c) => setLabels(tx, emit, actor, c, input));
   }
 
   /** Replaces the custom attributes. */
-  setCustomAttributes(actor: AccountActor, displayId: number, raw: RawInput<SetCustomAttributesInput>) {
+  setCustomAttributes(actor: AccountActor, conversationId: number, raw: RawInput<SetCustomAttributesInput>) {
     const input = parseInput(setCustomAttributesInput, raw);
-    return this.change(actor, displayId, (tx, emit, c) => setCustomAttributes(tx, emit, actor, c, input));
+    return this.change(actor, conversationId, (tx, emit, c) => setCustomAttributes(tx, emit, actor, c, input));
   }
 
   /** Resolves the conversation and blocks its contact. */
-  mute(actor: AccountActor, displayId: number) {
-    return this.change(actor, displayId, (tx, emit, c) => mute(tx, emit, actor, c));
+  mute(actor: AccountActor, conversationId: number) {
+    return this.change(actor, conversationId, (tx, emit, c) => mute(tx, emit, actor, c));
   }
 
   /** Unblocks the conversation's contact. */
-  unmute(actor: AccountActor, displayId: number) {
-    return this.change(actor, displayId, (tx, emit, c) => unmute(tx, emit, actor, c));
+  unmute(actor: AccountActor, conversationId: number) {
+    return this.change(actor, conversationId, (tx, emit, c) => unmute(tx, emit, actor, c));
   }
 
   /** An agent or bot starts or stops typing (on or off, possibly a private note). */
-  async setTyping(actor: AccountActor, displayId: number, raw: RawInput<SetTypingInput>) {
+  async setTyping(actor: AccountActor, conversationId: number, raw: RawInput<SetTypingInput>) {
     const input = parseInput(setTypingInput, raw);
-    return this.change(actor, displayId, async (_tx, emit, c) => {
+    return this.change(actor, conversationId, async (_tx, emit, c) => {
       await setTyping(emit, performerOf(actor), c, input);
       return c;
     });
@@ -227,43 +232,43 @@ export class ConversationService {
    * private). Like Chatwoot's Client API, a `typingStatus` other than on or
    * off announces nothing (the conversation must still be theirs).
    */
-  async setTypingByContact(contact: ContactPrincipal, displayId: number, raw: RawInput<SetTypingInput>) {
+  async setTypingByContact(contact: ContactPrincipal, conversationId: number, raw: RawInput<SetTypingInput>) {
     const input = setTypingInput.safeParse(raw);
     return this.outbox.transaction(async (tx, emit) => {
-      const conversation = await reachedConversation(tx, contact, displayId);
+      const { inbox: _inbox, ...conversation } = await loadReachableConversation(tx, contact, conversationId);
       if (input.success) await setTyping(emit, { type: 'Contact', id: contact.contactId }, conversation, input.data);
       return conversation;
     });
   }
 
   /** The caller has read the conversation (agent side; no event). */
-  async markSeen(actor: AccountActor, displayId: number): Promise<Conversation> {
-    const conversation = await loadAccessibleConversation(this.db, actor, displayId);
+  async markSeen(actor: AccountActor, conversationId: number): Promise<Conversation> {
+    const conversation = await loadReachableConversation(this.db, actor, conversationId);
     return markSeenByAgent(this.db, actor, conversation);
   }
 
   /** The contact has read their conversation; their messages from agents become read. */
-  markSeenByContact(contact: ContactPrincipal, displayId: number): Promise<Conversation> {
+  markSeenByContact(contact: ContactPrincipal, conversationId: number): Promise<Conversation> {
     return this.outbox.transaction(async (tx, emit) =>
-      markSeenByContact(tx, emit, contact, await reachedConversation(tx, contact, displayId)),
+      markSeenByContact(tx, emit, contact, await loadReachableConversation(tx, contact, conversationId)),
     );
   }
 
   /** Marks the conversation unread for the agents (no event). */
-  async markUnread(actor: AccountActor, displayId: number): Promise<Conversation> {
-    const conversation = await loadAccessibleConversation(this.db, actor, displayId);
+  async markUnread(actor: AccountActor, conversationId: number): Promise<Conversation> {
+    const conversation = await loadReachableConversation(this.db, actor, conversationId);
     return markUnread(this.db, conversation);
   }
 
   /** Runs a change on the conversation the actor may reach, in one transaction with its events. */
   private change(
     actor: AccountActor,
-    displayId: number,
+    conversationId: number,
     work: (tx: Tx, emit: Emit, conversation: Conversation) => Promise<Conversation>,
   ): Promise<Conversation> {
     return this.outbox.transaction(async (tx, emit) => {
-      await lockConversation(tx, actor.accountId, displayId);
-      const { inbox: _inbox, ...conversation } = await loadAccessibleConversation(tx, actor, displayId);
+      await lockConversationRow(tx, conversationId);
+      const { inbox: _inbox, ...conversation } = await loadReachableConversation(tx, actor, conversationId);
       return work(tx, emit, conversation);
     });
   }
@@ -273,10 +278,10 @@ export class ConversationService {
    * only ever open → resolved, recorded as the contact's doing; an already
    * resolved conversation is left as it is.
    */
-  resolveByContact(contact: ContactPrincipal, displayId: number): Promise<Conversation> {
+  resolveByContact(contact: ContactPrincipal, conversationId: number): Promise<Conversation> {
     return this.outbox.transaction(async (tx, emit) => {
-      await lockConversation(tx, contact.accountId, displayId);
-      const conversation = await reachedConversation(tx, contact, displayId);
+      await lockConversationRow(tx, conversationId);
+      const { inbox: _inbox, ...conversation } = await loadReachableConversation(tx, contact, conversationId);
       if (conversation.status === 'resolved') return conversation;
       const after = await tx.conversation.update({
         where: { id: conversation.id },
@@ -287,10 +292,10 @@ export class ConversationService {
     });
   }
 
-  /** The ids of the conversations the contact's session reaches (client/session.ts), oldest first. */
+  /** The ids of the conversations the contact's session reaches (`conversationsReachedBy`), oldest first. */
   async idsReachedBy(contact: ContactPrincipal): Promise<number[]> {
     const rows = await this.db.conversation.findMany({
-      where: reachedConversationsWhere(contact),
+      where: conversationsReachedBy(contact).where,
       orderBy: { id: 'asc' },
       select: { id: true },
     });
@@ -298,13 +303,7 @@ export class ConversationService {
   }
 
   /** The id of a conversation the contact's session reaches, or NotFound. */
-  async idReachedBy(contact: ContactPrincipal, displayId: number): Promise<number> {
-    return (await reachedConversation(this.db, contact, displayId)).id;
-  }
-
-  private async view(accountId: number, id: number) {
-    const view = await loadConversationView(this.db, accountId, id);
-    if (!view) throw new NotFoundError('Conversation');
-    return view;
+  async idReachedBy(contact: ContactPrincipal, conversationId: number): Promise<number> {
+    return (await loadReachableConversation(this.db, contact, conversationId)).id;
   }
 }

@@ -2,9 +2,15 @@
  * Loads conversations with everything their wire shapes show, in a bounded
  * number of statements whatever the number of conversations: one for the
  * conversations and their relations, one per "last message" flavour, one for
- * the messages themselves and one for the unread counts.
+ * the messages themselves and one for the unread counts. The "last message"
+ * flavours are the message rules of access/rules.ts (`chatMessages`,
+ * `nonActivityMessages`) as SQL fragments; the GraphQL type reads the same
+ * `lastMessageIds` and `loadUnreadCounts`.
  */
 import type { Tx } from '../../db.ts';
+import { Prisma } from '../../generated/prisma/client.ts';
+import type { Rule } from '../access/condition.ts';
+import { chatMessages, nonActivityMessages } from '../access/rules.ts';
 import type { AgentBot, ChannelApi, Contact, ContactInbox, Conversation, Inbox, Team } from '../../generated/prisma/client.ts';
 import { messageViewInclude, type MessageView } from '../messages/presenter.ts';
 import type { UserInAccount } from '../senders/presenter.ts';
@@ -24,7 +30,7 @@ export interface ConversationView {
   lastChatMessage: MessageView | null;
   /** Last message that is not an activity (`last_non_activity_message`). */
   lastNonActivityMessage: MessageView | null;
-  /** Incoming messages since the agents last looked, capped at 10. */
+  /** Incoming messages since the agents last looked, capped at UNREAD_CAP. */
   unreadCount: number;
 }
 
@@ -38,33 +44,40 @@ const conversationInclude = (accountId: number) =>
     team: true,
   }) as const;
 
-type LastRow = { conversation_id: number; id: number };
+/** Incoming messages counted as unread at most (spec/API.md §2.5). */
+export const UNREAD_CAP = 10;
+
+/**
+ * The id of each conversation's last message among those `messages` admits
+ * (every message when undefined), by conversation id; one statement.
+ */
+export async function lastMessageIds(tx: Tx, conversationIds: number[], messages?: Rule<object>): Promise<Map<number, number>> {
+  if (conversationIds.length === 0) return new Map();
+  const admitted = messages ? Prisma.sql`AND ${messages.sql('m')}` : Prisma.empty;
+  const rows = await tx.$queryRaw<{ conversation_id: number; id: number }[]>`
+    SELECT DISTINCT ON (m.conversation_id) m.conversation_id, m.id FROM messages m
+    WHERE m.conversation_id = ANY(${conversationIds}) ${admitted}
+    ORDER BY m.conversation_id, m.id DESC`;
+  return new Map(rows.map((r) => [Number(r.conversation_id), Number(r.id)]));
+}
 
 /** Loads views of the given conversations (of one account), in the order of `ids`. */
 export async function loadConversationViews(tx: Tx, accountId: number, ids: number[]): Promise<ConversationView[]> {
   if (ids.length === 0) return [];
   const [conversations, lastAny, lastChat, lastNonActivity, unread] = await Promise.all([
     tx.conversation.findMany({ where: { id: { in: ids }, accountId }, include: conversationInclude(accountId) }),
-    tx.$queryRaw<LastRow[]>`
-      SELECT DISTINCT ON (conversation_id) conversation_id, id FROM messages
-      WHERE conversation_id = ANY(${ids}) ORDER BY conversation_id, id DESC`,
-    tx.$queryRaw<LastRow[]>`
-      SELECT DISTINCT ON (conversation_id) conversation_id, id FROM messages
-      WHERE conversation_id = ANY(${ids}) AND private = false AND message_type <> 'activity'
-      ORDER BY conversation_id, id DESC`,
-    tx.$queryRaw<LastRow[]>`
-      SELECT DISTINCT ON (conversation_id) conversation_id, id FROM messages
-      WHERE conversation_id = ANY(${ids}) AND message_type <> 'activity'
-      ORDER BY conversation_id, id DESC`,
+    lastMessageIds(tx, ids),
+    lastMessageIds(tx, ids, chatMessages),
+    lastMessageIds(tx, ids, nonActivityMessages),
     loadUnreadCounts(tx, ids),
   ]);
-  const messageIds = [...new Set([...lastAny, ...lastChat, ...lastNonActivity].map((r) => r.id))];
+  const messageIds = [...new Set([...lastAny.values(), ...lastChat.values(), ...lastNonActivity.values()])];
   const messages = messageIds.length
     ? await tx.message.findMany({ where: { id: { in: messageIds } }, include: messageViewInclude(accountId) })
     : [];
   const messageById = new Map(messages.map((m) => [m.id, m as MessageView]));
-  const pick = (rows: LastRow[]) =>
-    new Map(rows.map((r) => [r.conversation_id, messageById.get(r.id) ?? null]));
+  const pick = (last: Map<number, number>) =>
+    new Map([...last].map(([conversationId, id]) => [conversationId, messageById.get(id) ?? null]));
   const [anyBy, chatBy, nonActivityBy] = [pick(lastAny), pick(lastChat), pick(lastNonActivity)];
   const byId = new Map(conversations.map((c) => [c.id, c]));
   return ids.flatMap((id) => {
@@ -82,15 +95,16 @@ export async function loadConversationViews(tx: Tx, accountId: number, ids: numb
   });
 }
 
-/** Each conversation's unread count: incoming messages since the agents last looked, capped at 10 (0 when none). */
+/** Each conversation's unread count: incoming messages since the agents last looked, capped at UNREAD_CAP (0 when none). */
 export async function loadUnreadCounts(tx: Tx, ids: number[]): Promise<Map<number, number>> {
+  if (ids.length === 0) return new Map();
   const rows = await tx.$queryRaw<{ conversation_id: number; unread: number }[]>`
-    SELECT c.id AS conversation_id, LEAST(COUNT(m.id), 10)::int AS unread
+    SELECT c.id AS conversation_id, LEAST(COUNT(m.id), ${UNREAD_CAP})::int AS unread
     FROM conversations c JOIN messages m ON m.conversation_id = c.id
     WHERE c.id = ANY(${ids}) AND m.message_type = 'incoming'
       AND (c.agent_last_seen_at IS NULL OR m.created_at > c.agent_last_seen_at)
     GROUP BY c.id`;
-  return new Map(rows.map((r) => [r.conversation_id, Number(r.unread)]));
+  return new Map(rows.map((r) => [Number(r.conversation_id), Number(r.unread)]));
 }
 
 /** Loads one conversation's view, or null. */

@@ -3,14 +3,16 @@
  * Chatwoot's custom filters over contacts and conversations
  * (`POST /contacts/filter`, `POST /conversations/filter`) and the search of
  * conversations by message text (`GET /conversations/search`). Agents find
- * only the conversations of their inboxes, exactly as the list shows them.
+ * only the conversations of their inboxes, exactly as the list shows them
+ * (access/rules.ts `conversationsReachedBy`, as a `where` or an SQL fragment).
  */
 import type { PrismaClient } from '../../db.ts';
 import { Prisma, type Contact } from '../../generated/prisma/client.ts';
-import { visibleInboxIds, type AccountActor } from '../actor.ts';
+import { conversationsReachedBy } from '../access/rules.ts';
+import type { AccountActor } from '../actor.ts';
 import type { ContactSearchInput } from '../contacts/search.ts';
 import type { ContactService } from '../contacts/service.ts';
-import { conversationListOrder, visibleConversationsWhere } from '../conversations/list.ts';
+import { conversationListOrder } from '../conversations/list.ts';
 import { CONVERSATIONS_PER_PAGE } from '../conversations/service.ts';
 import { loadConversationViews, type ConversationView } from '../conversations/view.ts';
 import { isStorable, type RawInput } from '../validation.ts';
@@ -69,9 +71,7 @@ export class FilterService {
   /** The ids (in order) of one page of `filterConversations`, and its counts. */
   async matchConversations(actor: AccountActor, payload: unknown, page = 1): Promise<{ ids: number[]; counts: FoundCounts }> {
     const condition = compileFilter(payload, CONVERSATION_FILTER_ATTRIBUTES);
-    const inboxIds = await visibleInboxIds(this.db, actor);
-    const where = Prisma.sql`account_id = ${actor.accountId}
-      ${inboxIds ? Prisma.sql`AND inbox_id = ANY(${inboxIds}::int[])` : Prisma.empty} AND (${condition})`;
+    const where = Prisma.sql`${conversationsReachedBy(actor).sql('conversations')} AND (${condition})`;
     const mine =
       actor.kind === 'user' ? Prisma.sql`assignee_id = ${actor.userId}` : Prisma.sql`assignee_agent_bot_id = ${actor.agentBotId}`;
     const [rows, [counts]] = await Promise.all([
@@ -101,7 +101,7 @@ export class FilterService {
       messageType: { in: [...SEARCHED_MESSAGE_TYPES] },
       ...(q === '' ? {} : { content: { contains: escapeLike(q), mode: 'insensitive' } }),
     };
-    const base: Prisma.ConversationWhereInput = { AND: [visibleConversationsWhere(actor), { messages: { some: matching } }] };
+    const base: Prisma.ConversationWhereInput = { AND: [conversationsReachedBy(actor).where, { messages: { some: matching } }] };
     const mine: Prisma.ConversationWhereInput =
       actor.kind === 'user' ? { assigneeId: actor.userId } : { assigneeAgentBotId: actor.agentBotId };
     const [conversations, all, assignedToMe, unassigned] = await Promise.all([

@@ -1,12 +1,14 @@
 /**
  * API-channel inboxes (spec/API.md §3.1–3.2): the rules and transactions.
+ * Who reaches an inbox is access/rules.ts `inboxesReachedBy` (through
+ * actor.ts `loadAccessibleInbox` for one inbox).
  */
 import { z } from 'zod';
 import type { PrismaClient } from '../../db.ts';
 import { NotFoundError } from '../../errors.ts';
 import type { Outbox } from '../../events/outbox.ts';
-import { Prisma } from '../../generated/prisma/client.ts';
 import { DestinationGuard } from '../../webhooks/destination-guard.ts';
+import { inboxesReachedBy } from '../access/rules.ts';
 import { loadAccessibleInbox, performerOf, requireAdministrator, type AccountActor } from '../actor.ts';
 import { secureToken, webhookSecret } from '../tokens.ts';
 import { parseInput, type RawInput } from '../validation.ts';
@@ -96,12 +98,8 @@ export class InboxService {
    * bots, the member inboxes for agents.
    */
   async visibleIds(actor: AccountActor): Promise<number[]> {
-    const agentOnly =
-      actor.kind === 'user' && actor.role === 'agent'
-        ? Prisma.sql`AND id IN (SELECT inbox_id FROM inbox_members WHERE user_id = ${actor.userId})`
-        : Prisma.empty;
     const rows = await this.db.$queryRaw<{ id: number }[]>`
-      SELECT id FROM inboxes WHERE account_id = ${actor.accountId} ${agentOnly} ORDER BY lower(name), id`;
+      SELECT i.id FROM inboxes i WHERE ${inboxesReachedBy(actor).sql('i')} ORDER BY lower(i.name), i.id`;
     return rows.map((row) => Number(row.id));
   }
 

@@ -16,6 +16,7 @@ import type { PrismaClient } from '../../db.ts';
 import type { MessageTypeName } from '../../events/catalogue.ts';
 import type { Outbox } from '../../events/outbox.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
+import { writes } from '../../write-tables.ts';
 import { isoTime } from '../wire-time.ts';
 import { saveMessageChanges } from './changes.ts';
 
@@ -100,7 +101,7 @@ export class MessageDeliveryStatus {
     const idList = `{${ids.join(',')}}`;
     await this.outbox.rawTransaction(async (emit, sql) => {
       const now = new Date();
-      const rows = await sql.rows<RestoredRow>(Prisma.sql`
+      const rows = await sql.rows<RestoredRow>(writes('messages')`
         WITH shown AS (
           SELECT id, content_attributes, updated_at FROM messages
           WHERE id = ANY(${idList}::int[]) AND status = 'failed' AND content_attributes -> 'external_error' IS NOT NULL

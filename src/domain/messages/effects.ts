@@ -5,11 +5,14 @@
  * reopening a resolved or snoozed conversation on an incoming message unless
  * it is muted (its contact is blocked): `open`, or `pending` when the inbox
  * has an active bot, announced by an activity message. A contact's own message also marks the
- * contact active (Chatwoot's `update_contact_activity`).
+ * contact active (Chatwoot's `update_contact_activity`). Activity messages
+ * do not count as activity (access/rules.ts `nonActivityMessages`).
  */
 import type { Emit } from '../../events/outbox.ts';
 import { Prisma, type MessageType } from '../../generated/prisma/client.ts';
 import type { RawSql } from '../../raw-sql.ts';
+import { writes } from '../../write-tables.ts';
+import { nonActivityMessages } from '../access/rules.ts';
 import { changeEntry, type ChangedAttributes } from '../conversations/changes.ts';
 import type { MessageTarget } from './target.ts';
 
@@ -68,7 +71,7 @@ export async function conversationEffects(
   const changed = (attribute: string, previous: Date | null, current: Date | null) =>
     changedAttributes.push(changeEntry(attribute, previous, current));
   const firstReply = humanReply && !conversation.firstReplyCreatedAt;
-  if (messageType !== 'activity') changes.push(Prisma.sql`last_activity_at = ${at}::timestamptz`);
+  if (nonActivityMessages.test({ messageType })) changes.push(Prisma.sql`last_activity_at = ${at}::timestamptz`);
   if (messageType === 'incoming' && !conversation.waitingSince) {
     changes.push(Prisma.sql`waiting_since = ${at}::timestamptz`);
     changed('waiting_since', null, at);
@@ -83,9 +86,9 @@ export async function conversationEffects(
   }
   if (changedAttributes.length > 0) changed('updated_at', conversation.updatedAt, at);
   if (reopenedTo) changes.push(Prisma.sql`status = ${reopenedTo}::"ConversationStatus"`, Prisma.sql`snoozed_until = NULL`);
-  const updates = [Prisma.sql`UPDATE conversations SET ${Prisma.join(changes)} WHERE id = ${conversation.id}`];
+  const updates = [writes('conversations')`UPDATE conversations SET ${Prisma.join(changes)} WHERE id = ${conversation.id}`];
   if (message.senderContactId !== undefined)
-    updates.push(Prisma.sql`UPDATE contacts SET last_activity_at = ${at}::timestamptz WHERE id = ${message.senderContactId}`);
+    updates.push(writes('contacts')`UPDATE contacts SET last_activity_at = ${at}::timestamptz WHERE id = ${message.senderContactId}`);
   return { updates, changedAttributes, firstReply, ...(reopenedTo ? { reopenedTo } : {}) };
 }
 

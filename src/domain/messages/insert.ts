@@ -6,6 +6,7 @@
  */
 import { Prisma, type Attachment, type MessageContentType, type MessageType, type SenderType } from '../../generated/prisma/client.ts';
 import type { RawSql } from '../../raw-sql.ts';
+import { writes } from '../../write-tables.ts';
 
 export interface MessageRow {
   messageType: MessageType;
@@ -66,7 +67,7 @@ function columnsOf(id: number, conversation: Conversation, row: MessageRow, at: 
  */
 export function messageInsert(id: number, conversation: Conversation, row: MessageRow, at: Date) {
   const c = columnsOf(id, conversation, row, at);
-  const statement = Prisma.sql`
+  const statement = writes('messages')`
     INSERT INTO messages (id, account_id, inbox_id, conversation_id, message_type, content_type, content, content_attributes,
       private, source_id, echo_id, sender_type, sender_contact_id, sender_user_id, sender_agent_bot_id, created_at, updated_at)
     VALUES (${c.id}, ${c.account_id}, ${c.inbox_id}, ${c.conversation_id}, ${c.message_type}::"MessageType",

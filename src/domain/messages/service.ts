@@ -1,8 +1,13 @@
 /**
  * Messages (spec/API.md §3.6, §5.2): creation by agents, bots and contacts,
- * delivery status reports, soft deletion, and the REST listing windows.
+ * delivery status reports, soft deletion, and the lists (one window,
+ * window.ts). Conversations are named by database id; access is
+ * access/rules.ts (`lockMessageTarget`, `loadReachableConversation`), and
+ * what a contact sees is `chatMessages`. Writers return the message's id or
+ * row; a caller that wants more reads it back in the writing transaction
+ * (`ReadBack`, e.g. REST's `viewOfWritten`) or loads it afterwards.
  */
-import { AUTH_MESSAGES, type ContactPrincipal } from '../../auth.ts';
+import { AUTH_MESSAGES, type ContactPrincipal } from '../principal.ts';
 import type { PrismaClient, Tx } from '../../db.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import type { Performer } from '../../events/catalogue.ts';
@@ -12,8 +17,8 @@ import type { RawSql } from '../../raw-sql.ts';
 import { performerOf, type AccountActor } from '../actor.ts';
 import { withAttachments } from '../attachments/insert.ts';
 import { prepareAttachments, type UploadedFile } from '../attachments/uploads.ts';
-import { loadAccessibleConversation } from '../conversations/access.ts';
-import { CONTACT_VISIBLE_MESSAGES, reachedConversation } from '../client/session.ts';
+import { chatMessages } from '../access/rules.ts';
+import { loadReachableConversation } from '../conversations/access.ts';
 import { fitsIntegerColumn, parseInput, type RawInput } from '../validation.ts';
 import { parseWireTime } from '../wire-time.ts';
 import { saveMessageChanges } from './changes.ts';
@@ -33,9 +38,9 @@ import {
   type UpdateMessageStatusInput,
 } from './inputs.ts';
 import { messageViewInclude, type MessageView } from './presenter.ts';
-import { lockMessageTarget, type MessageTarget } from './target.ts';
+import { lockMessageTarget, type LockedTarget, type MessageTarget } from './target.ts';
 import { submittedValuesInput, withSubmittedValues, type SubmittedValuesInput } from './submitted-values.ts';
-import { viewOfWritten } from './view-sql.ts';
+import { contactMessageWindow, loadMessageWindow, restMessageWindow } from './window.ts';
 
 export { createMessageInput, createMessageSchema, sendMessageInput, updateMessageStatusInput } from './inputs.ts';
 export type { CreateMessageInput, SendMessageInput, UpdateMessageStatusInput } from './inputs.ts';
@@ -46,10 +51,20 @@ export { MESSAGES_PER_MINUTE_LIMIT } from './flood-guard.ts';
 export const DELETED_CONTENT = 'This message was deleted';
 export const STATUS_UPDATE_API_ONLY = 'Message status update is only allowed for API inboxes';
 
+/** REST's list arguments (window.ts `restMessageWindow`). */
 export interface MessageWindow {
   before?: number;
   after?: number;
+  /** `filter_internal_messages`: leave out private notes and activity messages. */
+  excludeInternal?: boolean;
 }
+
+/**
+ * What a caller reads back of the message it wrote, inside the writing
+ * transaction (REST's view: view-sql.ts `viewOfWritten`, no statement for a
+ * contact's message); without one, a create returns the written message.
+ */
+export type ReadBack<T> = (sql: RawSql, target: LockedTarget, written: WrittenMessage) => Promise<T>;
 
 /** A message about to be written, with who sends it and who caused it. */
 interface Draft {
@@ -69,16 +84,32 @@ export class MessageService {
 
   /**
    * Creates a message from an agent or bot in the conversation with this
-   * display id, with its files (at most 15, checked before anything is
-   * written); the answer comes from the same transaction.
+   * database id, with its files (at most 15, checked before anything is
+   * written); returns the written message, or what `readBack` reads of it
+   * in the same transaction.
    */
-  async create(actor: AccountActor, displayId: number, raw: RawInput<CreateMessageInput>, files?: readonly UploadedFile[]) {
+  create(actor: AccountActor, conversationId: number, raw: RawInput<CreateMessageInput>, files?: readonly UploadedFile[]): Promise<WrittenMessage>;
+  create<T>(
+    actor: AccountActor,
+    conversationId: number,
+    raw: RawInput<CreateMessageInput>,
+    files: readonly UploadedFile[] | undefined,
+    readBack: ReadBack<T>,
+  ): Promise<T>;
+  async create<T>(
+    actor: AccountActor,
+    conversationId: number,
+    raw: RawInput<CreateMessageInput>,
+    files?: readonly UploadedFile[],
+    readBack?: ReadBack<T>,
+  ): Promise<T | WrittenMessage> {
     const input = parseInput(createMessageSchema, raw);
     const attachments = prepareAttachments(files);
     return this.outbox.rawTransaction(async (emit, sql) => {
-      const target = await lockMessageTarget(sql, { actor }, displayId);
+      const target = await lockMessageTarget(sql, { actor }, conversationId);
       const written = await this.createInTransaction({ sql, emit }, actor, target, input);
-      return viewOfWritten(sql, target, await withAttachments(sql, target.accountId, written, attachments));
+      const stored = await withAttachments(sql, target.accountId, written, attachments);
+      return readBack ? readBack(sql, target, stored) : stored;
     });
   }
 
@@ -110,26 +141,41 @@ export class MessageService {
    * public, sent by the contact. Other conversations are NotFound. Like
    * Chatwoot's Client API it does not look at `allow_messages_after_resolved`
    * (a widget setting): a message on a resolved conversation reopens it.
-   * `files` as for `create`.
+   * `files` and `readBack` as for `create`.
    */
-  async createFromContact(
+  createFromContact(
     contact: ContactPrincipal,
-    displayId: number,
+    conversationId: number,
     raw: RawInput<SendMessageInput>,
     files?: readonly UploadedFile[],
-  ) {
+  ): Promise<WrittenMessage>;
+  createFromContact<T>(
+    contact: ContactPrincipal,
+    conversationId: number,
+    raw: RawInput<SendMessageInput>,
+    files: readonly UploadedFile[] | undefined,
+    readBack: ReadBack<T>,
+  ): Promise<T>;
+  async createFromContact<T>(
+    contact: ContactPrincipal,
+    conversationId: number,
+    raw: RawInput<SendMessageInput>,
+    files?: readonly UploadedFile[],
+    readBack?: ReadBack<T>,
+  ): Promise<T | WrittenMessage> {
     const input = parseInput(sendMessageInput, raw);
     const attachments = prepareAttachments(files);
     return this.outbox.rawTransaction(async (emit, sql) => {
       const writer = { session: contact };
-      const target = await lockMessageTarget(sql, writer, displayId);
+      const target = await lockMessageTarget(sql, writer, conversationId);
       guardAgainstFlood(target.recentMessages);
       const written = await this.write({ sql, emit }, target, {
         fields: { ...input, messageType: 'incoming', private: false },
         sender: { senderType: 'Contact', senderContactId: contact.contactId },
         performer: { type: 'Contact', id: contact.contactId },
       });
-      return viewOfWritten(sql, target, await withAttachments(sql, target.accountId, written, attachments));
+      const stored = await withAttachments(sql, target.accountId, written, attachments);
+      return readBack ? readBack(sql, target, stored) : stored;
     });
   }
 
@@ -139,11 +185,17 @@ export class MessageService {
    * An unknown status and read → delivered are silently ignored; the
    * external error is kept in `content_attributes.external_error` only for
    * `failed` (cleared otherwise). A change emits `message.updated`.
+   * Returns the message's id.
    */
-  async updateStatus(actor: AccountActor, displayId: number, messageId: number, raw: RawInput<UpdateMessageStatusInput>) {
+  async updateStatus(
+    actor: AccountActor,
+    conversationId: number,
+    messageId: number,
+    raw: RawInput<UpdateMessageStatusInput>,
+  ): Promise<number> {
     if (actor.kind !== 'user') throw new ForbiddenError(AUTH_MESSAGES.bot_not_allowed);
     const input = parseInput(updateMessageStatusInput, raw);
-    const conversation = await loadAccessibleConversation(this.db, actor, displayId);
+    const conversation = await loadReachableConversation(this.db, actor, conversationId);
     if (conversation.inbox.channelType !== 'Channel::Api') throw new ForbiddenError(STATUS_UPDATE_API_ONLY);
     return this.outbox.transaction(async (tx, emit) => {
       const message = await this.findInConversation(tx, conversation.id, messageId);
@@ -155,7 +207,7 @@ export class MessageService {
           (attributes.external_error ?? null) === externalError ? attributes : { ...attributes, external_error: externalError };
         await saveMessageChanges(tx, emit, performerOf(actor), message, { status, contentAttributes });
       }
-      return this.loadView(tx, actor.accountId, message.id);
+      return message.id;
     });
   }
 
@@ -163,11 +215,11 @@ export class MessageService {
    * Soft-deletes a message (users only): its content becomes "This message
    * was deleted", its content type text and its content attributes
    * `{deleted: true}`, its attachments (and their bytes) are removed; emits
-   * `message.updated`.
+   * `message.updated`. Returns the message's id.
    */
-  async softDelete(actor: AccountActor, displayId: number, messageId: number) {
+  async softDelete(actor: AccountActor, conversationId: number, messageId: number): Promise<number> {
     if (actor.kind !== 'user') throw new ForbiddenError(AUTH_MESSAGES.bot_not_allowed);
-    const conversation = await loadAccessibleConversation(this.db, actor, displayId);
+    const conversation = await loadReachableConversation(this.db, actor, conversationId);
     return this.outbox.transaction(async (tx, emit) => {
       const message = await this.findInConversation(tx, conversation.id, messageId);
       await saveMessageChanges(tx, emit, performerOf(actor), message, {
@@ -176,46 +228,44 @@ export class MessageService {
         contentAttributes: { deleted: true },
       });
       await tx.attachment.deleteMany({ where: { messageId: message.id } });
-      return this.loadView(tx, actor.accountId, message.id);
+      return message.id;
     });
   }
 
   /**
-   * Messages of a conversation, ascending: the latest 20; 20 before `before`;
-   * up to 100 after `after`; both: ids in [after, before), up to 1000.
+   * Messages of a conversation, ascending (window.ts `restMessageWindow`):
+   * the latest 20; 20 before `before`; up to 100 after `after`; both: ids in
+   * [after, before), up to 1000; internal messages left out in the query
+   * when `excludeInternal`, so a page is full. With the conversation's meta.
    */
-  async list(actor: AccountActor, displayId: number, window: MessageWindow) {
-    const accessible = await loadAccessibleConversation(this.db, actor, displayId);
-    const conversation = await this.db.conversation.findUniqueOrThrow({
-      where: { id: accessible.id },
-      include: { contact: true, assignee: { include: { accountUsers: { where: { accountId: actor.accountId } } } } },
-    });
-    const { before, after } = window;
-    const idFilter =
-      before !== undefined && after !== undefined
-        ? { gte: after, lt: before }
-        : before !== undefined
-          ? { lt: before }
-          : after !== undefined
-            ? { gt: after }
-            : undefined;
-    const take = before !== undefined && after !== undefined ? 1000 : after !== undefined ? 100 : 20;
-    const newestFirst = after === undefined;
-    const rows = await this.db.message.findMany({
-      where: { conversationId: conversation.id, ...(idFilter ? { id: idFilter } : {}) },
-      orderBy: { id: newestFirst ? 'desc' : 'asc' },
-      take,
-      include: messageViewInclude(actor.accountId),
-    });
-    const messages = (newestFirst ? rows.reverse() : rows) as MessageView[];
-    return { conversation, messages };
+  async list(actor: AccountActor, conversationId: number, window: MessageWindow) {
+    await loadReachableConversation(this.db, actor, conversationId);
+    const [conversation, ids] = await Promise.all([
+      this.db.conversation.findUniqueOrThrow({
+        where: { id: conversationId },
+        include: { contact: true, assignee: { include: { accountUsers: { where: { accountId: actor.accountId } } } } },
+      }),
+      loadMessageWindow(this.db, conversationId, restMessageWindow(window), window.excludeInternal === true),
+    ]);
+    return { conversation, messages: await this.views(actor.accountId, ids) };
   }
 
-  loadView(db: Tx | PrismaClient, accountId: number, messageId: number): Promise<MessageView> {
-    return db.message.findUniqueOrThrow({
+  /** The message's view, as its account's wire shapes need it. */
+  view(accountId: number, messageId: number): Promise<MessageView> {
+    return this.db.message.findUniqueOrThrow({
       where: { id: messageId },
       include: messageViewInclude(accountId),
     }) as Promise<MessageView>;
+  }
+
+  /** The views of these messages, ascending by id. */
+  private async views(accountId: number, ids: number[]): Promise<MessageView[]> {
+    if (ids.length === 0) return [];
+    return (await this.db.message.findMany({
+      where: { id: { in: ids } },
+      orderBy: { id: 'asc' },
+      include: messageViewInclude(accountId),
+    })) as MessageView[];
   }
 
   /**
@@ -306,37 +356,39 @@ export class MessageService {
 
   /**
    * The messages a contact sees in a conversation their session reaches
-   * (Client API `GET …/messages`): the latest 20, or the 20 before the
-   * message id `before`, ascending; never private notes or activity.
+   * (Client API `GET …/messages`, window.ts `contactMessageWindow`): the
+   * latest 20, or the 20 before the message id `before`, ascending; never
+   * private notes or activity (`chatMessages`, in the query).
    */
-  async listForContact(contact: ContactPrincipal, displayId: number, before?: number): Promise<MessageView[]> {
-    const conversation = await reachedConversation(this.db, contact, displayId);
-    const rows = await this.db.message.findMany({
-      where: { conversationId: conversation.id, ...CONTACT_VISIBLE_MESSAGES, ...(before !== undefined ? { id: { lt: before } } : {}) },
-      orderBy: { id: 'desc' },
-      take: 20,
-      include: messageViewInclude(contact.accountId),
-    });
-    return (rows as MessageView[]).reverse();
+  async listForContact(contact: ContactPrincipal, conversationId: number, before?: number): Promise<MessageView[]> {
+    await loadReachableConversation(this.db, contact, conversationId);
+    const ids = await loadMessageWindow(this.db, conversationId, contactMessageWindow(before), true);
+    return this.views(contact.accountId, ids);
   }
 
   /**
    * A contact answers an interactive message they can see (Client API
    * `PATCH …/messages/{id}`, submitted-values.ts); emits `message.updated`.
+   * Returns the message's id.
    */
-  async submitValues(contact: ContactPrincipal, displayId: number, messageId: number, raw: RawInput<SubmittedValuesInput>) {
+  async submitValues(
+    contact: ContactPrincipal,
+    conversationId: number,
+    messageId: number,
+    raw: RawInput<SubmittedValuesInput>,
+  ): Promise<number> {
     const input = parseInput(submittedValuesInput, raw);
     return this.outbox.transaction(async (tx, emit) => {
-      const conversation = await reachedConversation(tx, contact, displayId);
+      const conversation = await loadReachableConversation(tx, contact, conversationId);
       const message = fitsIntegerColumn(messageId)
-        ? await tx.message.findFirst({ where: { id: messageId, conversationId: conversation.id, ...CONTACT_VISIBLE_MESSAGES } })
+        ? await tx.message.findFirst({ where: { id: messageId, conversationId: conversation.id, ...chatMessages.where } })
         : null;
       if (!message) throw new NotFoundError('Message');
       await tx.$queryRaw`SELECT id FROM messages WHERE id = ${message.id} FOR UPDATE`;
       const current = await tx.message.findUniqueOrThrow({ where: { id: message.id } });
       const contentAttributes = withSubmittedValues(current, input);
       await saveMessageChanges(tx, emit, { type: 'Contact', id: contact.contactId }, current, { contentAttributes });
-      return this.loadView(tx, contact.accountId, message.id);
+      return message.id;
     });
   }
 

@@ -3,15 +3,18 @@
  * transaction (concurrent messages to one conversation take turns, so that
  * each decides from the row as it is), with everything the message's rules
  * need, read in one statement: its inbox's channel, whether its contact is
- * blocked, the caller's inbox membership, the flood guard's count, and what
- * the answer shows of the conversation and its contact; and it reserves the
- * new message's id.
+ * blocked, whether the writer reaches it (access/rules.ts
+ * `conversationsReachedBy`, as an SQL fragment), the flood guard's count,
+ * and what the answer shows of the conversation and its contact; and it
+ * reserves the new message's id. Conversations are named by database id.
  */
 import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { Prisma, type Conversation, type ConversationStatus } from '../../generated/prisma/client.ts';
 import type { RawSql } from '../../raw-sql.ts';
+import { conversationsReachedBy } from '../access/rules.ts';
 import type { AccountActor } from '../actor.ts';
-import type { ContactPrincipal } from '../../auth.ts';
+import type { ContactPrincipal } from '../principal.ts';
+import { fitsIntegerColumn } from '../validation.ts';
 
 export interface MessageTarget {
   id: number;
@@ -53,7 +56,7 @@ interface TargetRow {
   updated_at: Date;
   channel_type: string;
   contact_blocked: boolean;
-  member: boolean;
+  reached: boolean;
   recent_messages: number;
   reserved_message_id: number;
   display_id: number;
@@ -64,38 +67,37 @@ interface TargetRow {
 
 /**
  * Who writes: an account actor (agents only reach their inboxes'
- * conversations), or a contact in a conversation their session reaches
- * (client/session.ts `sessionReaches`).
+ * conversations), or a contact in a conversation their session reaches.
  */
 export type MessageWriter = { actor: AccountActor } | { session: ContactPrincipal };
 
-/** Locks and reads the conversation with this display id; NotFound, or Forbidden for an agent outside its inbox. */
-export async function lockMessageTarget(sql: RawSql, writer: MessageWriter, displayId: number): Promise<LockedTarget> {
-  if (!Number.isSafeInteger(displayId)) throw new NotFoundError('Conversation');
-  const actor = 'actor' in writer ? writer.actor : undefined;
-  const session = 'session' in writer ? writer.session : undefined;
-  const accountId = actor ? actor.accountId : session!.accountId;
-  const agentId = actor?.kind === 'user' && actor.role === 'agent' ? actor.userId : null;
-  const ownSession = !session
-    ? Prisma.empty
-    : session.hmacVerified
-      ? Prisma.sql`AND c.contact_id = ${session.contactId}`
-      : Prisma.sql`AND c.contact_inbox_id = ${session.contactInboxId}`;
+/**
+ * Locks and reads the conversation with this database id. NotFound when it
+ * is not in the writer's account or a contact's session does not reach it;
+ * Forbidden for an agent outside its inbox.
+ */
+export async function lockMessageTarget(sql: RawSql, writer: MessageWriter, conversationId: number): Promise<LockedTarget> {
+  if (!fitsIntegerColumn(conversationId)) throw new NotFoundError('Conversation');
+  const reacher = 'actor' in writer ? writer.actor : writer.session;
+  const reached = conversationsReachedBy(reacher).sql('c');
+  // A contact's session locks only what it reaches; an agent's row is read (and locked) to tell Forbidden from NotFound.
+  const onlyReached = 'session' in writer ? Prisma.sql`AND ${reached}` : Prisma.empty;
   const since = new Date(Date.now() - 60_000);
   const [row] = await sql.rows<TargetRow>(Prisma.sql`
     SELECT c.id, c.account_id, c.inbox_id, c.contact_id, c.status::text AS status, c.waiting_since, c.first_reply_created_at,
       c.updated_at, c.display_id, c.assignee_id, ci.source_id, i.channel_type, ct.blocked AS contact_blocked, to_jsonb(ct) AS contact,
-      EXISTS (SELECT 1 FROM inbox_members im WHERE im.inbox_id = c.inbox_id AND im.user_id = ${agentId}::int) AS member,
+      ${reached} AS reached,
       (SELECT count(*)::int FROM messages m WHERE m.conversation_id = c.id AND m.created_at >= ${since}::timestamptz) AS recent_messages,
       nextval('messages_id_seq')::int AS reserved_message_id
     FROM conversations c
     JOIN inboxes i ON i.id = c.inbox_id
     JOIN contacts ct ON ct.id = c.contact_id
     JOIN contact_inboxes ci ON ci.id = c.contact_inbox_id
-    WHERE c.account_id = ${accountId} AND c.display_id = ${displayId} ${ownSession}
+    WHERE c.id = ${conversationId} AND c.account_id = ${reacher.accountId} ${onlyReached}
     FOR UPDATE OF c`);
   if (!row) throw new NotFoundError('Conversation');
-  if (agentId !== null && !row.member) throw new ForbiddenError();
+  // A contact never learns that a conversation it does not reach exists.
+  if (!row.reached) throw 'session' in writer ? new NotFoundError('Conversation') : new ForbiddenError();
   return {
     id: row.id,
     accountId: row.account_id,

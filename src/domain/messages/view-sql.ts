@@ -4,7 +4,7 @@
  * nested include costs about as much CPU as the whole write. Rows come back
  * as JSON (`to_jsonb`), and are shaped as Prisma shapes them: camelCase
  * fields, Dates for the `…_at` columns. A test holds it equal to
- * `MessageService.loadView` for every kind of sender, and for a message
+ * `MessageService.view` for every kind of sender, and for a message
  * assembled without a read.
  */
 import { NotFoundError } from '../../errors.ts';

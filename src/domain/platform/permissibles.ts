@@ -3,7 +3,7 @@
  * Platform API, or was granted (`platform_app_permissibles`). Anything else
  * is refused with Chatwoot's `401 {"error":"Non permissible resource"}`.
  */
-import { authFailure } from '../../auth.ts';
+import { authFailure } from '../principal.ts';
 import type { PrismaClient, Tx } from '../../db.ts';
 
 export type PermissibleType = 'Account' | 'User' | 'AgentBot';

@@ -1,14 +1,15 @@
 /**
  * Mutations on conversations (spec/API.md §3.5, Client API §5.2), each a thin
- * call into ConversationService that re-loads the conversation with the
- * caller's selection. Agent bots may only do what Chatwoot's allow-list lets
+ * call into ConversationService: the global id is decoded once and the
+ * service, given the database id, checks who reaches the conversation
+ * (access/rules.ts); the resolver then loads the conversation once with the
+ * client's selection. Agent bots may only do what Chatwoot's allow-list lets
  * them (§1.2): create, priority, status, custom attributes, assignment.
  * Contacts may type in, read, start and resolve their own conversations.
  */
 import type { Context } from '../../context.ts';
 import type { AccountActor } from '../../domain/actor.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
-import { fitsIntegerColumn } from '../../domain/validation.ts';
 import { builder } from '../builder.ts';
 import { ConversationPriorityEnum, ConversationStatusEnum } from '../types/enums.ts';
 import { actorForAccount, databaseIdOf, locate, optionalDatabaseIdOf } from '../ids.ts';
@@ -16,25 +17,6 @@ import { actorForAccount, databaseIdOf, locate, optionalDatabaseIdOf } from '../
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 type Fields = PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>;
 type Scopes = { staff?: boolean; user?: boolean; contact?: boolean };
-
-/** The conversation a global id names and the caller acting in its account (NotFound for others). */
-async function locateConversation(context: Context, conversationId: string | number) {
-  const { actor, id, record } = await locate(context, 'Conversation', conversationId, 'conversationId');
-  return { actor, id, displayId: record.displayId };
-}
-
-/** A conversation of the calling contact's own session, by global id. */
-async function contactConversation(context: Context, conversationId: string | number) {
-  const principal = context.principal;
-  if (principal?.kind !== 'contact') throw new ForbiddenError();
-  const id = databaseIdOf('Conversation', conversationId, 'conversationId');
-  // An id beyond the integer column names no conversation (the database would refuse to compare it).
-  const row = fitsIntegerColumn(id)
-    ? await context.db.conversation.findUnique({ where: { id }, select: { displayId: true, accountId: true } })
-    : null;
-  if (!row || row.accountId !== principal.accountId) throw new NotFoundError('Conversation');
-  return { principal, displayId: row.displayId };
-}
 
 /** The user id behind an Agent global id of the actor's account. */
 async function agentUserId(context: Context, actor: AccountActor, agentId: string | number, field: string) {
@@ -58,8 +40,8 @@ function conversationMutation<Extra extends Record<string, unknown>>(
     description: string;
     authScopes: Scopes;
     fields: (t: Fields) => Record<string, ReturnType<Fields['id']> | ReturnType<Fields['string']> | object>;
-    act?: (context: Context, actor: AccountActor, displayId: number, input: Extra) => Promise<unknown>;
-    actAsContact?: (context: Context, displayId: number, input: Extra) => Promise<unknown>;
+    act?: (context: Context, actor: AccountActor, conversationId: number, input: Extra) => Promise<unknown>;
+    actAsContact?: (context: Context, conversationId: number, input: Extra) => Promise<unknown>;
   },
 ) {
   const Input = builder.inputType(`${name.charAt(0).toUpperCase()}${name.slice(1)}Input`, {
@@ -74,14 +56,18 @@ function conversationMutation<Extra extends Record<string, unknown>>(
       args: { input: t.arg({ type: Input, required: true }) },
       resolve: async (query, _root, args, context) => {
         const input = args.input as unknown as { conversationId: string } & Extra;
+        let id: number;
         if (context.principal?.kind === 'contact' && options.actAsContact) {
-          const { displayId } = await contactConversation(context, input.conversationId);
-          await options.actAsContact(context, displayId, input);
+          // The contact's session names its account; the service finds the conversation NotFound unless the session reaches it.
+          id = databaseIdOf('Conversation', input.conversationId, 'conversationId');
+          await options.actAsContact(context, id, input);
         } else {
-          const { actor, displayId } = await locateConversation(context, input.conversationId);
-          await options.act!(context, actor, displayId, input);
+          // The account (whose actor the caller is) comes from the conversation itself.
+          const located = await locate(context, 'Conversation', input.conversationId, 'conversationId');
+          id = located.id;
+          await options.act!(context, located.actor, id, input);
         }
-        return reload(context, query, databaseIdOf('Conversation', input.conversationId, 'conversationId'));
+        return reload(context, query, id);
       },
     }),
   );
@@ -91,8 +77,8 @@ conversationMutation<{ priority?: string | null }>('updateConversationPriority',
   description: 'Sets the priority; null clears it.',
   authScopes: { staff: true },
   fields: (t) => ({ priority: t.field({ type: ConversationPriorityEnum }) }),
-  act: (context, actor, displayId, input) =>
-    context.services.conversations.updatePriority(actor, displayId, { priority: input.priority ?? null }),
+  act: (context, actor, conversationId, input) =>
+    context.services.conversations.updatePriority(actor, conversationId, { priority: input.priority ?? null }),
 });
 
 conversationMutation<{ status?: string | null; snoozedUntil?: Date | null }>('toggleConversationStatus', {
@@ -105,12 +91,12 @@ conversationMutation<{ status?: string | null; snoozedUntil?: Date | null }>('to
     status: t.field({ type: ConversationStatusEnum }),
     snoozedUntil: t.field({ type: 'DateTime', description: 'When a snoozed conversation reopens.' }),
   }),
-  act: (context, actor, displayId, input) =>
-    context.services.conversations.toggleStatus(actor, displayId, {
+  act: (context, actor, conversationId, input) =>
+    context.services.conversations.toggleStatus(actor, conversationId, {
       status: input.status ?? undefined,
       snoozedUntil: input.snoozedUntil ?? undefined,
     }),
-  actAsContact: async (context, displayId, input) => {
+  actAsContact: async (context, conversationId, input) => {
     const contact = contactOf(context);
     const refusal =
       input.status != null && input.status !== 'resolved'
@@ -120,10 +106,10 @@ conversationMutation<{ status?: string | null; snoozedUntil?: Date | null }>('to
           : null;
     if (refusal) {
       // Another contact's conversation stays NotFound, whatever the input.
-      await context.services.conversations.idReachedBy(contact, displayId);
+      await context.services.conversations.idReachedBy(contact, conversationId);
       throw refusal;
     }
-    return context.services.conversations.resolveByContact(contact, displayId);
+    return context.services.conversations.resolveByContact(contact, conversationId);
   },
 });
 
@@ -138,8 +124,8 @@ conversationMutation<{ assigneeId?: string | null; agentBotId?: string | null; t
       agentBotId: t.id({ description: 'An AgentBot id; null unassigns the bot.' }),
       teamId: t.id({ description: 'A Team id; null removes the team.' }),
     }),
-    act: async (context, actor, displayId, input) =>
-      context.services.conversations.assign(actor, displayId, {
+    act: async (context, actor, conversationId, input) =>
+      context.services.conversations.assign(actor, conversationId, {
         assigneeId:
           input.assigneeId === undefined
             ? undefined
@@ -156,15 +142,15 @@ conversationMutation<{ labels: string[] }>('setConversationLabels', {
   description: 'Replaces the labels (trimmed, blanks and duplicates dropped).',
   authScopes: { user: true },
   fields: (t) => ({ labels: t.stringList({ required: true }) }),
-  act: (context, actor, displayId, input) => context.services.conversations.setLabels(actor, displayId, input),
+  act: (context, actor, conversationId, input) => context.services.conversations.setLabels(actor, conversationId, input),
 });
 
 conversationMutation<{ customAttributes: Record<string, unknown> }>('setConversationCustomAttributes', {
   description: 'Replaces the custom attributes.',
   authScopes: { staff: true },
   fields: (t) => ({ customAttributes: t.field({ type: 'JSONObject', required: true }) }),
-  act: (context, actor, displayId, input) =>
-    context.services.conversations.setCustomAttributes(actor, displayId, input),
+  act: (context, actor, conversationId, input) =>
+    context.services.conversations.setCustomAttributes(actor, conversationId, input),
 });
 
 conversationMutation<{ typing: boolean; isPrivate?: boolean | null }>('setConversationTyping', {
@@ -174,13 +160,13 @@ conversationMutation<{ typing: boolean; isPrivate?: boolean | null }>('setConver
     typing: t.boolean({ required: true }),
     isPrivate: t.boolean({ description: 'Typing a private note (agents only).' }),
   }),
-  act: (context, actor, displayId, input) =>
-    context.services.conversations.setTyping(actor, displayId, {
+  act: (context, actor, conversationId, input) =>
+    context.services.conversations.setTyping(actor, conversationId, {
       typingStatus: input.typing ? 'on' : 'off',
       isPrivate: input.isPrivate ?? false,
     }),
-  actAsContact: (context, displayId, input) =>
-    context.services.conversations.setTypingByContact(contactOf(context), displayId, {
+  actAsContact: (context, conversationId, input) =>
+    context.services.conversations.setTypingByContact(contactOf(context), conversationId, {
       typingStatus: input.typing ? 'on' : 'off',
       isPrivate: input.isPrivate ?? false,
     }),
@@ -190,29 +176,29 @@ conversationMutation<Record<string, never>>('markConversationSeen', {
   description: 'The caller has read the conversation (an agent: agentLastSeenAt; a contact: contactLastSeenAt).',
   authScopes: { user: true, contact: true },
   fields: () => ({}),
-  act: (context, actor, displayId) => context.services.conversations.markSeen(actor, displayId),
-  actAsContact: (context, displayId) => context.services.conversations.markSeenByContact(contactOf(context), displayId),
+  act: (context, actor, conversationId) => context.services.conversations.markSeen(actor, conversationId),
+  actAsContact: (context, conversationId) => context.services.conversations.markSeenByContact(contactOf(context), conversationId),
 });
 
 conversationMutation<Record<string, never>>('markConversationUnread', {
   description: 'Marks the conversation unread: last seen one second before the last incoming message.',
   authScopes: { user: true },
   fields: () => ({}),
-  act: (context, actor, displayId) => context.services.conversations.markUnread(actor, displayId),
+  act: (context, actor, conversationId) => context.services.conversations.markUnread(actor, conversationId),
 });
 
 conversationMutation<Record<string, never>>('muteConversation', {
   description: 'Resolves the conversation and blocks its contact.',
   authScopes: { user: true },
   fields: () => ({}),
-  act: (context, actor, displayId) => context.services.conversations.mute(actor, displayId),
+  act: (context, actor, conversationId) => context.services.conversations.mute(actor, conversationId),
 });
 
 conversationMutation<Record<string, never>>('unmuteConversation', {
   description: 'Unblocks the conversation\'s contact.',
   authScopes: { user: true },
   fields: () => ({}),
-  act: (context, actor, displayId) => context.services.conversations.unmute(actor, displayId),
+  act: (context, actor, conversationId) => context.services.conversations.unmute(actor, conversationId),
 });
 
 function contactOf(context: Context) {
@@ -247,7 +233,7 @@ builder.mutationField('createConversation', (t) =>
     args: { input: t.arg({ type: CreateConversationInput, required: true }) },
     resolve: async (query, _root, { input }, context) => {
       const actor = await actorForAccount(context, input.accountId);
-      const view = await context.services.conversations.create(actor, {
+      const conversation = await context.services.conversations.create(actor, {
         inboxId: optionalDatabaseIdOf('Inbox', input.inboxId, 'inboxId'),
         contactId: optionalDatabaseIdOf('Contact', input.contactId, 'contactId'),
         sourceId: input.sourceId ?? undefined,
@@ -259,7 +245,7 @@ builder.mutationField('createConversation', (t) =>
         additionalAttributes: input.additionalAttributes ?? undefined,
         message: input.messageContent == null ? undefined : { content: input.messageContent },
       });
-      return reload(context, query, view.conversation.id);
+      return reload(context, query, conversation.id);
     },
   }),
 );

@@ -1,6 +1,9 @@
 /**
  * Mutations on messages; each one is a thin call into MessageService
- * (spec/API.md §3.6 for agents and bots, §5.2 for contacts).
+ * (spec/API.md §3.6 for agents and bots, §5.2 for contacts). A global id is
+ * decoded once (ids.ts) and the service gets database ids; the service
+ * returns the message's id, and the answer is loaded once, with the
+ * client's selection.
  */
 import type { ContactPrincipal } from '../../auth.ts';
 import type { Context } from '../../context.ts';
@@ -48,8 +51,8 @@ builder.mutationField('createMessage', (t) =>
     resolve: async (query, _root, { input }, context) => {
       const { conversationId, senderAgentBotId, ...fields } = input;
       const botId = optionalDatabaseIdOf('AgentBot', senderAgentBotId, 'senderAgentBotId');
-      const { actor, record } = await locate(context, 'Conversation', conversationId, 'conversationId');
-      const message = await context.services.messages.create(actor, record.displayId, {
+      const { actor, id } = await locate(context, 'Conversation', conversationId, 'conversationId');
+      const message = await context.services.messages.create(actor, id, {
         ...given(fields),
         ...(botId !== undefined ? { senderAgentBotId: botId } : {}),
       });
@@ -75,7 +78,7 @@ builder.mutationField('updateMessageStatus', (t) =>
     args: { input: t.arg({ type: UpdateMessageStatusInput, required: true }) },
     resolve: async (query, _root, { input }, context) => {
       const { actor, id, record } = await locate(context, 'Message', input.messageId, 'messageId');
-      await context.services.messages.updateStatus(actor, record.conversation.displayId, id, given({
+      await context.services.messages.updateStatus(actor, record.conversationId, id, given({
         status: input.status,
         externalError: input.externalError,
       }));
@@ -99,7 +102,7 @@ builder.mutationField('deleteMessage', (t) =>
     args: { input: t.arg({ type: DeleteMessageInput, required: true }) },
     resolve: async (query, _root, { input }, context) => {
       const { actor, id, record } = await locate(context, 'Message', input.messageId, 'messageId');
-      await context.services.messages.softDelete(actor, record.conversation.displayId, id);
+      await context.services.messages.softDelete(actor, record.conversationId, id);
       return context.db.message.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
@@ -125,8 +128,8 @@ builder.mutationField('sendMessage', (t) =>
     resolve: async (query, _root, { input }, context) => {
       const { conversationId, ...fields } = input;
       const contact = contactOf(context);
-      const displayId = await ownDisplayId(context, contact, databaseIdOf('Conversation', conversationId, 'conversationId'));
-      const message = await context.services.messages.createFromContact(contact, displayId, given(fields));
+      const id = databaseIdOf('Conversation', conversationId, 'conversationId');
+      const message = await context.services.messages.createFromContact(contact, id, given(fields));
       return context.db.message.findUniqueOrThrow({ ...query, where: { id: message.id } });
     },
   }),
@@ -135,16 +138,6 @@ builder.mutationField('sendMessage', (t) =>
 function contactOf(context: Context): ContactPrincipal {
   if (context.principal?.kind !== 'contact') throw new Error('scope-auth lets only contacts reach this field');
   return context.principal;
-}
-
-/** The display id of a conversation in the contact's account; others are NotFound. */
-async function ownDisplayId(context: Context, contact: ContactPrincipal, conversationId: number): Promise<number> {
-  const conversation = await context.db.conversation.findFirst({
-    where: { id: conversationId, accountId: contact.accountId },
-    select: { displayId: true },
-  });
-  if (!conversation) throw new NotFoundError('Conversation');
-  return conversation.displayId;
 }
 
 const SubmitMessageValuesInput = builder.inputType('SubmitMessageValuesInput', {
@@ -172,17 +165,15 @@ builder.mutationField('submitMessageValues', (t) =>
     resolve: async (query, _root, { input }, context) => {
       const contact = contactOf(context);
       const id = databaseIdOf('Message', input.messageId, 'messageId');
+      // The message's conversation, for the service; a message of another account is NotFound.
       const message = fitsIntegerColumn(id)
-        ? await context.db.message.findFirst({
-            where: { id, accountId: contact.accountId },
-            select: { conversation: { select: { displayId: true } } },
-          })
+        ? await context.db.message.findFirst({ where: { id, accountId: contact.accountId }, select: { conversationId: true } })
         : null;
       if (!message) throw new NotFoundError('Message');
       // A CSAT answer is one object (Chatwoot's shape); GraphQL coerced it into a list of one.
       const [first, ...rest] = input.submittedValues;
       const submittedValues = first && rest.length === 0 && 'csat_survey_response' in first ? first : input.submittedValues;
-      await context.services.messages.submitValues(contact, message.conversation.displayId, id, { submittedValues });
+      await context.services.messages.submitValues(contact, message.conversationId, id, { submittedValues });
       return context.db.message.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),

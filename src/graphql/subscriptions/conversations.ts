@@ -6,10 +6,11 @@
  * merge…, the conversation re-loaded with the
  * subscriber's selection) and `conversationTyping`. A contact hears only of
  * their own conversations and never of private-note typing; nobody hears
- * their own typing, as Chatwoot leaves the typer out.
+ * their own typing (src/events/recipients.ts), as Chatwoot leaves the typer out.
  */
 import type { Context } from '../../context.ts';
 import type { DomainEvent, Performer } from '../../events/catalogue.ts';
+import { isOwnTyping, partyOf } from '../../events/recipients.ts';
 import { filter, pipe } from 'graphql-yoga';
 import { builder } from '../builder.ts';
 import { AgentBotType } from '../types/agent-bot.ts';
@@ -80,16 +81,6 @@ async function participantOf(context: Context, accountId: number, performer?: Pe
   return context.db.contact.findUnique({ where: { id: performer.id } });
 }
 
-/** Whether the subscriber is the one who typed. */
-export function isSelf(context: Context, performer?: Performer): boolean {
-  const principal = context.principal;
-  if (!performer || !principal) return false;
-  if (principal.kind === 'user') return performer.type === 'User' && performer.id === principal.userId;
-  if (principal.kind === 'agentBot') return performer.type === 'AgentBot' && performer.id === principal.agentBotId;
-  if (principal.kind === 'contact') return performer.type === 'Contact' && performer.id === principal.contactId;
-  return false;
-}
-
 builder.subscriptionField('conversationTyping', (t) =>
   t.field({
     type: ConversationTypingType,
@@ -99,7 +90,7 @@ builder.subscriptionField('conversationTyping', (t) =>
     subscribe: async (_root, args, context) =>
       pipe(
         hear(context, await resolveEventScope(context, args.scope), ['conversation.typing_on', 'conversation.typing_off']),
-        filter((event: TypingEvent) => !isSelf(context, event.performer)),
+        filter((event: TypingEvent) => !isOwnTyping(partyOf(context.principal), event.name, event.performer)),
       ),
     resolve: (event) => event as TypingEvent,
   }),

@@ -10,18 +10,11 @@
 import { filter, pipe } from 'graphql-yoga';
 import type { Context } from '../../context.ts';
 import { authFailure } from '../../auth.ts';
+import { changesMembership } from '../../domain/access/membership-events.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import type { AnyDomainEvent, EventName } from '../../events/catalogue.ts';
 import { builder } from '../builder.ts';
 import { actorInAccount, databaseIdOf, locate } from '../ids.ts';
-
-/** Events after which what the subscriber may see in the account has to be looked up again. */
-const MEMBERSHIP_EVENTS: ReadonlySet<EventName> = new Set<EventName>([
-  'inbox.members_changed',
-  'inbox.deleted',
-  'agent.updated',
-  'agent.removed',
-]);
 
 export interface EventScope {
   accountId: number;
@@ -122,7 +115,8 @@ export function hearing(context: Context, scope: EventScope, names: readonly Eve
     return true;
   };
   return async (event: AnyDomainEvent) => {
-    if (MEMBERSHIP_EVENTS.has(event.name)) context.forget(event.accountId);
+    // What the subscriber may see in the account has to be looked up again.
+    if (changesMembership(event.name)) context.forget(event.accountId);
     const heardIt = wanted.has(event.name) && inScope(event) && (await context.access.canHear(event));
     // The subscription's context lives as long as it does: each event is resolved with fresh loaders.
     if (heardIt) context.clearLoaders();

@@ -1,12 +1,14 @@
 /**
  * `messageCreated` and `messageUpdated`: messages the subscriber may see, in
  * an account, an inbox or a conversation. A contact hears only of their own
- * conversations, never of private notes or activity messages (spec/EVENTS.md
- * §2.5: those are not broadcast to the contact). Each event is re-loaded with
+ * conversations, never of internal messages (private notes, activity
+ * messages: access/rules.ts `isInternalMessage`; spec/EVENTS.md §2.5: those
+ * are not broadcast to the contact). Each event is re-loaded with
  * the subscriber's selection, and the Message type's own check runs again.
  */
 import { filter, pipe } from 'graphql-yoga';
 import type { Context } from '../../context.ts';
+import { isInternalMessage } from '../../domain/access/rules.ts';
 import type { EventDataMap } from '../../events/catalogue.ts';
 import { builder } from '../builder.ts';
 import { MessageType } from '../types/message.ts';
@@ -20,7 +22,7 @@ function messageEvents(context: Context, scope: EventScope, name: MessageEventNa
   if (context.principal?.kind !== 'contact') return events;
   return pipe(
     events,
-    filter((event) => (event.data as EventDataMap[MessageEventName]).messageType !== 'activity'),
+    filter((event) => !isInternalMessage(event.data as EventDataMap[MessageEventName])),
   );
 }
 

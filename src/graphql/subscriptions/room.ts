@@ -1,59 +1,31 @@
 /**
  * `roomEvents`: everything Chatwoot's /cable RoomChannel would broadcast to
  * the caller (spec/EVENTS.md §2.5), each event as the broadcast's `message`
- * (`{event, data}` in Chatwoot's shapes, src/cable/broadcasts.ts). /cable
- * runs every RoomChannel subscription as this subscription, so real-time
- * clients of both protocols share one authorisation and one event path.
+ * (`{event, data}` in Chatwoot's shapes, built once per event by
+ * src/events/listeners/cable-broadcasts.ts). /cable runs every RoomChannel
+ * subscription as this subscription, so real-time clients of both
+ * protocols share one authorisation and one event path.
  *
- * Who hears what, on top of what the caller may see at all (events.ts):
- * - agents and administrators hear the events of the inboxes they can see,
- *   and the account's contact events;
- * - a contact hears their own conversations' events (every conversation of
- *   the contact once their session is HMAC-verified), except private notes,
- *   activity messages, typing of private notes, `conversation.read`,
- *   assignee, team and contact changes, first replies and contact events
- *   (Chatwoot sends those to agents or the account stream only);
- * - nobody hears their own typing (checked per socket by /cable's fan-out
- *   when the subscription serves an audience, src/cable/audiences.ts).
+ * Who hears what: what the caller may hear at all (Visibility#canHear, via
+ * events.ts), then the /cable recipient rule (src/events/recipients.ts):
+ * agents and administrators hear the events of the inboxes they reach and
+ * the account's contact events; a contact hears their own conversations'
+ * events (every conversation of the contact once their session is
+ * HMAC-verified) but no internal messages and none of the staff-only
+ * events; nobody hears their own typing (left to the fan-out of /cable's
+ * audiences when the subscription serves one: a reach's sockets).
  */
-import { BroadcastCache, CABLE_EVENTS, type CableBroadcast } from '../../cable/broadcasts.ts';
 import type { Context } from '../../context.ts';
-import type { PrismaClient } from '../../db.ts';
-import type { AnyDomainEvent, EventName } from '../../events/catalogue.ts';
+import { CABLE_EVENTS, cableBroadcasts, type CableBroadcast } from '../../events/listeners/cable-broadcasts.ts';
+import { hearsOnCable, partyOf } from '../../events/recipients.ts';
 import { builder } from '../builder.ts';
-import { isSelf } from './conversations.ts';
 import { SCOPE_ARG, hearing, resolveEventScope } from './events.ts';
 
-/** Events a contact never hears on /cable, whatever conversation they concern. */
-const STAFF_ONLY = new Set<EventName>([
-  'conversation.read',
-  'assignee.changed',
-  'team.changed',
-  'conversation.contact_changed',
-  'first.reply.created',
-  'contact.created',
-  'contact.updated',
-  'contact.merged',
-  'contact.deleted',
-]);
-
-/** Whether the caller, who may see the event's subject, is among its /cable recipients. */
-function isRecipient(context: Context, event: AnyDomainEvent): boolean {
-  const typing = event.name === 'conversation.typing_on' || event.name === 'conversation.typing_off';
-  if (typing && !context.servesAudience && isSelf(context, event.performer)) return false;
-  if (context.principal?.kind !== 'contact') return true;
-  if (STAFF_ONLY.has(event.name)) return false;
-  const data = event.data as { private?: boolean; isPrivate?: boolean; messageType?: string };
-  return !data.private && !data.isPrivate && data.messageType !== 'activity';
-}
-
-/** One broadcast cache per database client: every subscriber of a process shares it. */
-const caches = new WeakMap<PrismaClient, BroadcastCache>();
-function broadcastsOf(db: PrismaClient): BroadcastCache {
-  let cache = caches.get(db);
-  if (!cache) caches.set(db, (cache = new BroadcastCache(db)));
-  return cache;
-}
+/** The caller as a /cable recipient: own typing is the fan-out's to drop when the subscription serves an audience. */
+const recipientOf = (context: Context) => ({
+  isContact: context.principal?.kind === 'contact',
+  party: context.servesAudience ? undefined : partyOf(context.principal),
+});
 
 const RoomEventType = builder.objectRef<CableBroadcast>('RoomEvent').implement({
   description: 'One /cable broadcast: the event name and its data in Chatwoot\'s shape.',
@@ -76,10 +48,11 @@ builder.subscriptionField('roomEvents', (t) =>
       await context.access.isStaffOf(scope.accountId);
       // One loop instead of a chain of operators: with thousands of subscribers, each step per event counts.
       const heard = hearing(context, scope, CABLE_EVENTS);
-      const broadcasts = broadcastsOf(context.db);
+      const recipient = recipientOf(context);
+      const broadcasts = cableBroadcasts(context.db);
       return (async function* () {
         for await (const event of context.pubsub.subscribe('account:events', scope.accountId)) {
-          if (!(await heard(event)) || !isRecipient(context, event)) continue;
+          if (!(await heard(event)) || !hearsOnCable(event, recipient)) continue;
           const broadcast = await broadcasts.get(event);
           if (broadcast) yield broadcast;
         }

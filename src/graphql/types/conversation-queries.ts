@@ -3,16 +3,16 @@
  * of spec/API.md §3.5, an agent seeing only their inboxes) and its
  * `conversationCounts` (the REST `meta`), one by display id, a contact's
  * conversations, and a contact inbox's conversations (the customer's own
- * view). Lists are filtered in the query, never afterwards.
+ * view). Lists are filtered in the query, never afterwards, by the rule of
+ * access/rules.ts `conversationsReachedBy` (its Prisma `where`).
  */
 import type { Context } from '../../context.ts';
-import type { AccountActor } from '../../domain/actor.ts';
-import { loadAccessibleConversation } from '../../domain/conversations/access.ts';
-import { CONVERSATION_SORTS, visibleConversationsWhere } from '../../domain/conversations/list.ts';
+import { conversationsReachedBy } from '../../domain/access/rules.ts';
+import { loadReachableConversation } from '../../domain/conversations/access.ts';
+import { CONVERSATION_SORTS } from '../../domain/conversations/list.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { builder } from '../builder.ts';
 import { actorInAccount, optionalDatabaseIdOf } from '../ids.ts';
-import { reachedConversationsWhere } from '../../domain/client/session.ts';
 
 const upper = <V extends string>(values: readonly V[]) =>
   Object.fromEntries(values.map((value) => [value.toUpperCase(), { value }])) as Record<Uppercase<V>, { value: V }>;
@@ -125,7 +125,9 @@ builder.prismaObjectField('Account', 'conversation', (t) =>
     args: { displayId: t.arg.int({ required: true }) },
     resolve: async (query, account, args, context) => {
       const actor = await actorInAccount(context, account.id);
-      const { id } = await loadAccessibleConversation(context.db, actor, args.displayId);
+      // The client's display id, resolved once; the rest is by database id.
+      const id = await context.services.conversationIds.idOf(account.id, args.displayId);
+      await loadReachableConversation(context.db, actor, id);
       return context.db.conversation.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
@@ -137,12 +139,10 @@ async function scopedWhere(
   accountId: number,
   where: Prisma.ConversationWhereInput,
 ): Promise<Prisma.ConversationWhereInput> {
-  // A contact: the conversations their session reaches.
+  // A contact: the conversations their session reaches; staff: those of the inboxes they reach.
   const viewer = context.principal;
-  if (viewer?.kind === 'contact')
-    return { AND: [where, reachedConversationsWhere(viewer)] };
-  const actor: AccountActor = await actorInAccount(context, accountId);
-  return { AND: [where, visibleConversationsWhere(actor)] };
+  const reacher = viewer?.kind === 'contact' ? viewer : await actorInAccount(context, accountId);
+  return { AND: [where, conversationsReachedBy(reacher).where] };
 }
 
 const newestFirst = [{ lastActivityAt: 'desc' }, { id: 'desc' }] satisfies Prisma.ConversationOrderByWithRelationInput[];

@@ -2,19 +2,18 @@
  * Conversation: a thread between a contact and the agents of an inbox. The
  * per-conversation computed fields (`unreadCount`, `lastMessage`, an agent
  * `assignee`) are batched per request, so a page of conversations costs the
- * same few statements whatever its size.
+ * same few statements whatever its size. They are the domain's views
+ * (domain/conversations/view.ts); who sees which conversation and message is
+ * access/rules.ts, asked through `context.access`.
  */
-import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { Context } from '../../context.ts';
-import { Prisma, type AccountUser } from '../../generated/prisma/client.ts';
+import { lastMessageIds, loadUnreadCounts, UNREAD_CAP } from '../../domain/conversations/view.ts';
+import type { Prisma } from '../../generated/prisma/client.ts';
 import { builder } from '../builder.ts';
 import { AgentBotType } from './agent-bot.ts';
 import { AgentType, loadAgent } from './agent.ts';
 import { ConversationPriorityEnum, ConversationStatusEnum } from './enums.ts';
 import './conversation-queries.ts';
-
-/** Incoming messages counted as unread at most (spec/API.md §2.5). */
-export const UNREAD_CAP = 10;
 
 /** Who a conversation is assigned to: an agent of the account or an agent bot. */
 export const ConversationAssigneeUnion = builder.unionType('ConversationAssignee', {
@@ -23,46 +22,33 @@ export const ConversationAssigneeUnion = builder.unionType('ConversationAssignee
 });
 
 
-/** Incoming messages since the agents last looked, capped at 10; one statement per batch. */
+/** Incoming messages since the agents last looked (domain/conversations/view.ts); one statement per batch. */
 function loadUnreadCount(context: Context, conversation: { id: number }) {
   return context
     .loader<number, number>('conversation-unread-count', async (keys) => {
-      const ids = [...keys];
-      const rows = await context.db.$queryRaw<{ conversation_id: number; unread: number }[]>`
-        SELECT m.conversation_id, LEAST(COUNT(*), ${UNREAD_CAP})::int AS unread
-        FROM messages m JOIN conversations c ON c.id = m.conversation_id
-        WHERE m.conversation_id = ANY(${ids}) AND m.message_type = 'incoming'
-          AND (c.agent_last_seen_at IS NULL OR m.created_at > c.agent_last_seen_at)
-        GROUP BY m.conversation_id`;
-      const byId = new Map(rows.map((r) => [Number(r.conversation_id), Number(r.unread)]));
-      return keys.map((key) => byId.get(key) ?? 0);
+      const counts = await loadUnreadCounts(context.db, [...keys]);
+      return keys.map((key) => counts.get(key) ?? 0);
     })
     .load(conversation.id);
 }
 
 /**
- * The last message of each conversation (for a contact: the last one they
- * may see, i.e. not private), with the subscriber's selection: one
- * DISTINCT ON statement for the ids, one for the messages.
+ * The last message of each conversation that the viewer may see
+ * (`context.access.seenMessages`: a contact, the last chat message), with
+ * the client's selection: one statement for the ids, one for the messages.
  */
 function loadLastMessage(context: Context, query: object, conversation: { id: number }) {
-  const contactViewer = context.principal?.kind === 'contact';
+  const seen = context.access.seenMessages;
   return context
     .loader<number, Prisma.MessageGetPayload<object> | null>(
-      `conversation-last-message:${contactViewer}:${JSON.stringify(query)}`,
+      `conversation-last-message:${seen ? 'seen' : 'all'}:${JSON.stringify(query)}`,
       async (keys) => {
-        const ids = [...keys];
-        const onlyPublic = contactViewer ? Prisma.sql`AND private = false` : Prisma.empty;
-        const last = await context.db.$queryRaw<{ conversation_id: number; id: number }[]>`
-          SELECT DISTINCT ON (conversation_id) conversation_id, id FROM messages
-          WHERE conversation_id = ANY(${ids}) ${onlyPublic}
-          ORDER BY conversation_id, id DESC`;
-        const messages = last.length
-          ? await context.db.message.findMany({ ...query, where: { id: { in: last.map((r) => r.id) } } })
+        const last = await lastMessageIds(context.db, [...keys], seen);
+        const messages = last.size
+          ? await context.db.message.findMany({ ...query, where: { id: { in: [...last.values()] } } })
           : [];
         const messageById = new Map(messages.map((m) => [m.id, m]));
-        const byConversation = new Map(last.map((r) => [Number(r.conversation_id), messageById.get(r.id) ?? null]));
-        return keys.map((key) => byConversation.get(key) ?? null);
+        return keys.map((key) => messageById.get(last.get(key) ?? -1) ?? null);
       },
     )
     .load(conversation.id);

@@ -2,7 +2,9 @@
  * Message: incoming from the contact, outgoing from agents and bots, private
  * notes and activity; its sender (a union of Contact, Agent and AgentBot);
  * and `Conversation.messages`, Chatwoot's message windows as a Relay
- * connection (spec/API.md §3.6, §5.2), batched across conversations.
+ * connection (spec/API.md §3.6, §5.2), batched across conversations: the
+ * domain's one window (domain/messages/window.ts), which leaves internal
+ * messages out in its query for contacts and `includeInternal: false`.
  */
 import { formatPrismaCursor, parsePrismaCursor, queryFromInfo } from '@pothos/plugin-prisma';
 import type { GraphQLResolveInfo } from 'graphql';

@@ -3,7 +3,11 @@
  * app calls with only the inbox identifier and the contact's `source_id`
  * (`contact_identifier`), optionally proving the contact's identity with
  * `identifier_hash` (§6). Each route is one service call and a presenter.
+ * The adapter has turned the path into the session and the conversation's
+ * database id (`conversationIdOf`); what the session reaches is
+ * access/rules.ts `conversationsReachedBy`, checked by the services.
  */
+import { viewOfWritten } from '../../domain/messages/view-sql.ts';
 import { uploadedFiles } from '../multipart.ts';
 import {
   presentPublicContact,
@@ -13,7 +17,7 @@ import {
   presentUpdatedContact,
 } from '../../domain/client/presenter.ts';
 import { idParam, integer, objectParam, text, type Params } from '../params.ts';
-import { CLIENT_INBOX, UPDATE, type Route } from '../route.ts';
+import { CLIENT_INBOX, UPDATE, conversationIdOf, type Route } from '../route.ts';
 
 const CONTACTS = `${CLIENT_INBOX}/contacts`;
 const CONTACT = `${CONTACTS}/:contact_identifier`;
@@ -110,8 +114,9 @@ export const clientRoutes: Route[] = [
     scope: 'session',
     method: 'GET',
     path: CONVERSATION,
-    handle: async ({ params, session, services }) => {
-      const id = await services.conversations.idReachedBy(session, idParam(params.conversation_id));
+    handle: async (request) => {
+      const { session, services } = request;
+      const id = await services.conversations.idReachedBy(session, conversationIdOf(request));
       const [view] = await services.clientSessions.conversationViews(session, [id]);
       return { body: presentPublicConversation(view!) };
     },
@@ -120,8 +125,9 @@ export const clientRoutes: Route[] = [
     scope: 'session',
     method: 'POST',
     path: `${CONVERSATION}/toggle_status`,
-    handle: async ({ params, session, services }) => {
-      const conversation = await services.conversations.resolveByContact(session, idParam(params.conversation_id));
+    handle: async (request) => {
+      const { session, services } = request;
+      const conversation = await services.conversations.resolveByContact(session, conversationIdOf(request));
       const [view] = await services.clientSessions.conversationViews(session, [conversation.id]);
       return { body: presentPublicConversation(view!) };
     },
@@ -130,9 +136,9 @@ export const clientRoutes: Route[] = [
     scope: 'session',
     method: 'POST',
     path: `${CONVERSATION}/toggle_typing`,
-    handle: async ({ params, session, services }) => {
-      await services.conversations.setTypingByContact(session, idParam(params.conversation_id), {
-        typingStatus: params.typing_status,
+    handle: async (request) => {
+      await request.services.conversations.setTypingByContact(request.session, conversationIdOf(request), {
+        typingStatus: request.params.typing_status,
       });
       return {};
     },
@@ -141,8 +147,8 @@ export const clientRoutes: Route[] = [
     scope: 'session',
     method: 'POST',
     path: `${CONVERSATION}/update_last_seen`,
-    handle: async ({ params, session, services }) => {
-      await services.conversations.markSeenByContact(session, idParam(params.conversation_id));
+    handle: async (request) => {
+      await request.services.conversations.markSeenByContact(request.session, conversationIdOf(request));
       return {};
     },
   },
@@ -150,8 +156,9 @@ export const clientRoutes: Route[] = [
     scope: 'session',
     method: 'GET',
     path: MESSAGES,
-    handle: async ({ params, session, services }) => {
-      const messages = await services.messages.listForContact(session, idParam(params.conversation_id), integer(params.before));
+    handle: async (request) => {
+      const { params, session, services } = request;
+      const messages = await services.messages.listForContact(session, conversationIdOf(request), integer(params.before));
       return { body: messages.map(presentPublicMessage) };
     },
   },
@@ -160,12 +167,14 @@ export const clientRoutes: Route[] = [
     method: 'POST',
     path: MESSAGES,
     wrap: 'message',
-    handle: async ({ params, session, services }) => {
+    handle: async (request) => {
+      const { params, session, services } = request;
       const message = await services.messages.createFromContact(
         session,
-        idParam(params.conversation_id),
+        conversationIdOf(request),
         { content: text(params.content), echoId: text(params.echo_id) },
         uploadedFiles(params.attachments),
+        viewOfWritten,
       );
       return { body: presentPublicMessage(message) };
     },
@@ -175,11 +184,12 @@ export const clientRoutes: Route[] = [
     method: UPDATE,
     path: `${MESSAGES}/:message_id`,
     wrap: 'message',
-    handle: async ({ params, session, services }) => {
-      const message = await services.messages.submitValues(session, idParam(params.conversation_id), idParam(params.message_id), {
+    handle: async (request) => {
+      const { params, session, services } = request;
+      const id = await services.messages.submitValues(session, conversationIdOf(request), idParam(params.message_id), {
         submittedValues: params.submitted_values,
       });
-      return { body: presentPublicMessage(message) };
+      return { body: presentPublicMessage(await services.messages.view(session.accountId, id)) };
     },
   },
 ];

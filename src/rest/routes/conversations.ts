@@ -1,5 +1,7 @@
 /**
- * Conversations (spec/API.md §3.5).
+ * Conversations (spec/API.md §3.5). The adapter has resolved the path's
+ * display id to the conversation's database id (`conversationIdOf`); the
+ * service checks who reaches it (access/rules.ts).
  */
 import { presentAgentBotSlim } from '../../domain/agent-bots/presenter.ts';
 import { presentAgent } from '../../domain/agents/presenter.ts';
@@ -11,8 +13,8 @@ import {
 } from '../../domain/conversations/presenter.ts';
 import { presentFoundCounts, presentSearchedConversation } from '../../domain/filters/presenter.ts';
 import { inputText } from '../../domain/input-text.ts';
-import { boolean, hash, idParam, integer, objectParam, optionalId, stringList, text, type Params } from '../params.ts';
-import { ACCOUNT, UPDATE, type AccountRoute, type AccountRouteRequest, type Route } from '../route.ts';
+import { boolean, hash, integer, objectParam, optionalId, stringList, text, type Params } from '../params.ts';
+import { ACCOUNT, UPDATE, conversationIdOf, type AccountRoute, type AccountRouteRequest, type Route } from '../route.ts';
 import { messageAttributes } from './messages.ts';
 
 /** An id that may be sent as null (or blank) to clear: undefined when absent. */
@@ -20,7 +22,6 @@ const nullableId = (params: Params, key: string) =>
   !(key in params) ? undefined : params[key] == null || params[key] === '' ? null : (integer(params[key]) ?? NaN);
 
 const CONVERSATION = `${ACCOUNT}/conversations/:conversation_id`;
-const displayId = (params: Params) => idParam(params.conversation_id);
 
 /** `labels[]` from a query (`labels[]=a&labels[]=b`, `labels=a`) or a JSON array. */
 const labelList = (params: Params) => stringList(params.labels);
@@ -44,8 +45,8 @@ const action = (
   options: Partial<Pick<AccountRoute, 'bots' | 'wrap'>> = {},
 ): AccountRoute => ({ scope: 'account', method: 'POST', path: `${CONVERSATION}/${name}`, ...options, handle });
 
-const conversationBody = async ({ actor, params, services }: AccountRouteRequest) => ({
-  body: presentConversation(await services.conversations.get(actor, displayId(params))),
+const conversationBody = async (request: AccountRouteRequest) => ({
+  body: presentConversation(await request.services.conversations.get(request.actor, conversationIdOf(request))),
 });
 
 export const conversationRoutes: Route[] = [
@@ -58,7 +59,7 @@ export const conversationRoutes: Route[] = [
     validation: 'exception',
     handle: async ({ actor, params, services }) => {
       const message = hash(params.message);
-      const view = await services.conversations.create(actor, {
+      const conversation = await services.conversations.create(actor, {
         sourceId: text(params.source_id),
         inboxId: optionalId(params.inbox_id),
         contactId: optionalId(params.contact_id),
@@ -71,16 +72,14 @@ export const conversationRoutes: Route[] = [
         customAttributes: hash(params.custom_attributes),
         message: message ? messageAttributes(message as Params) : undefined,
       });
-      return { body: presentConversation(view) };
+      return { body: presentConversation(await services.conversations.get(actor, conversation.id)) };
     },
   },
   {
     scope: 'account',
     method: 'GET',
-    path: `${ACCOUNT}/conversations/:conversation_id`,
-    handle: async ({ actor, params, services }) => ({
-      body: presentConversation(await services.conversations.get(actor, idParam(params.conversation_id))),
-    }),
+    path: CONVERSATION,
+    handle: conversationBody,
   },
   {
     scope: 'account',
@@ -126,8 +125,8 @@ export const conversationRoutes: Route[] = [
     scope: 'account',
     method: 'DELETE',
     path: CONVERSATION,
-    handle: async ({ actor, params, services }) => {
-      await services.conversationDeletion.delete(actor, displayId(params));
+    handle: async (request) => {
+      await request.services.conversationDeletion.delete(request.actor, conversationIdOf(request));
       return {};
     },
   },
@@ -140,17 +139,17 @@ export const conversationRoutes: Route[] = [
     handle: async (request) => {
       const { actor, params, services } = request;
       if ('priority' in params)
-        await services.conversations.updatePriority(actor, displayId(params), { priority: params.priority === '' ? null : text(params.priority) });
+        await services.conversations.updatePriority(actor, conversationIdOf(request), { priority: params.priority === '' ? null : text(params.priority) });
       return conversationBody(request);
     },
   },
   action(
     'toggle_status',
-    async ({ actor, params, services }) => ({
+    async (request) => ({
       body: presentToggleStatus(
-        await services.conversations.toggleStatus(actor, displayId(params), {
-          status: params.status === '' ? null : text(params.status),
-          snoozedUntil: params.snoozed_until === '' ? undefined : params.snoozed_until,
+        await request.services.conversations.toggleStatus(request.actor, conversationIdOf(request), {
+          status: request.params.status === '' ? null : text(request.params.status),
+          snoozedUntil: request.params.snoozed_until === '' ? undefined : request.params.snoozed_until,
         }),
       ),
     }),
@@ -158,8 +157,9 @@ export const conversationRoutes: Route[] = [
   ),
   action(
     'toggle_priority',
-    async ({ actor, params, services }) => {
-      await services.conversations.updatePriority(actor, displayId(params), {
+    async (request) => {
+      const { actor, params, services } = request;
+      await services.conversations.updatePriority(actor, conversationIdOf(request), {
         priority: params.priority === '' || params.priority == null ? null : text(params.priority),
       });
       return {};
@@ -168,8 +168,9 @@ export const conversationRoutes: Route[] = [
   ),
   action(
     'toggle_typing_status',
-    async ({ actor, params, services }) => {
-      await services.conversations.setTyping(actor, displayId(params), {
+    async (request) => {
+      const { actor, params, services } = request;
+      await services.conversations.setTyping(actor, conversationIdOf(request), {
         typingStatus: text(params.typing_status),
         isPrivate: boolean(params.is_private),
       });
@@ -178,37 +179,39 @@ export const conversationRoutes: Route[] = [
     { wrap: 'conversation' },
   ),
   action('update_last_seen', async (request) => {
-    await request.services.conversations.markSeen(request.actor, displayId(request.params));
+    await request.services.conversations.markSeen(request.actor, conversationIdOf(request));
     return conversationBody(request);
   }),
   action('unread', async (request) => {
-    await request.services.conversations.markUnread(request.actor, displayId(request.params));
+    await request.services.conversations.markUnread(request.actor, conversationIdOf(request));
     return conversationBody(request);
   }),
   action(
     'custom_attributes',
-    async ({ actor, params, services }) => {
-      const saved = await services.conversations.setCustomAttributes(actor, displayId(params), {
+    async (request) => {
+      const { actor, params, services } = request;
+      const saved = await services.conversations.setCustomAttributes(actor, conversationIdOf(request), {
         customAttributes: objectParam(params.custom_attributes),
       });
       return { body: { custom_attributes: saved.customAttributes } };
     },
     { bots: true, wrap: 'conversation' },
   ),
-  action('mute', async ({ actor, params, services }) => {
-    await services.conversations.mute(actor, displayId(params));
+  action('mute', async (request) => {
+    await request.services.conversations.mute(request.actor, conversationIdOf(request));
     return {};
   }),
-  action('unmute', async ({ actor, params, services }) => {
-    await services.conversations.unmute(actor, displayId(params));
+  action('unmute', async (request) => {
+    await request.services.conversations.unmute(request.actor, conversationIdOf(request));
     return {};
   }),
   action(
     'assignments',
-    async ({ actor, params, services }) => {
+    async (request) => {
+      const { actor, params, services } = request;
       // Chatwoot's AssignmentsController: assignee_id first (an agent bot with
       // assignee_type "AgentBot"), else team_id, else nothing (null).
-      const id = displayId(params);
+      const id = conversationIdOf(request);
       if ('assignee_id' in params) {
         const assignee = nullableId(params, 'assignee_id');
         const bot = params.assignee_type === 'AgentBot';
@@ -231,12 +234,14 @@ export const conversationRoutes: Route[] = [
     scope: 'account',
     method: 'GET',
     path: `${CONVERSATION}/labels`,
-    handle: async ({ actor, params, services }) => ({
-      body: { payload: (await services.conversations.get(actor, displayId(params))).conversation.labels },
+    handle: async (request) => ({
+      body: { payload: (await request.services.conversations.get(request.actor, conversationIdOf(request))).conversation.labels },
     }),
   },
-  action('labels', async ({ actor, params, services }) => {
-    const saved = await services.conversations.setLabels(actor, displayId(params), { labels: labelList(params) ?? [] });
+  action('labels', async (request) => {
+    const saved = await request.services.conversations.setLabels(request.actor, conversationIdOf(request), {
+      labels: labelList(request.params) ?? [],
+    });
     return { body: { payload: saved.labels } };
   }),
 ];

@@ -1,15 +1,21 @@
 /**
  * Messages of a conversation (spec/API.md §3.6), with their attachments
  * (multipart `attachments[]` on create; the conversation's list, §3.5).
+ * The adapter has resolved the path's conversation (`conversationIdOf`);
+ * the list is the domain's one window (domain/messages/window.ts), which
+ * leaves internal messages out in its query for `filter_internal_messages`.
+ * A create's answer is read back in its own transaction (`viewOfWritten`);
+ * the other writes return an id, whose view is then loaded.
  */
 import { presentListedAttachment } from '../../domain/attachments/presenter.ts';
 import { presentContactPush, presentUserPush } from '../../domain/senders/presenter.ts';
 import { presentMessage, senderPush } from '../../domain/messages/presenter.ts';
+import { viewOfWritten } from '../../domain/messages/view-sql.ts';
 import { uploadedFiles } from '../multipart.ts';
 import { boolean, idParam, integer, objectParam, text, type Params } from '../params.ts';
 import { ForbiddenError } from '../../errors.ts';
 import { STATUS_UPDATE_API_ONLY } from '../../domain/messages/service.ts';
-import { ACCOUNT, UPDATE, type Route } from '../route.ts';
+import { ACCOUNT, UPDATE, conversationIdOf, type Route } from '../route.ts';
 
 const MESSAGES = `${ACCOUNT}/conversations/:conversation_id/messages`;
 
@@ -34,10 +40,11 @@ export const messageRoutes: Route[] = [
     wrap: 'message',
     bots: true,
     validation: 'exception',
-    handle: async ({ actor, params, services }) => {
+    handle: async (request) => {
+      const { actor, params, services } = request;
       const attributes = messageAttributes(params);
       const files = uploadedFiles(params.attachments);
-      const message = await services.messages.create(actor, idParam(params.conversation_id), attributes, files);
+      const message = await services.messages.create(actor, conversationIdOf(request), attributes, files, viewOfWritten);
       return { body: presentMessage(message, typeof attributes.echoId === 'string' ? attributes.echoId : undefined) };
     },
   },
@@ -45,13 +52,13 @@ export const messageRoutes: Route[] = [
     scope: 'account',
     method: 'GET',
     path: MESSAGES,
-    handle: async ({ actor, params, services }) => {
-      const { conversation, messages } = await services.messages.list(actor, idParam(params.conversation_id), {
+    handle: async (request) => {
+      const { actor, params, services } = request;
+      const { conversation, messages } = await services.messages.list(actor, conversationIdOf(request), {
         before: integer(params.before),
         after: integer(params.after),
+        excludeInternal: boolean(params.filter_internal_messages) === true,
       });
-      const internal = boolean(params.filter_internal_messages) === true;
-      const shown = internal ? messages.filter((m) => !m.private && m.messageType !== 'activity') : messages;
       return {
         body: {
           meta: {
@@ -62,7 +69,7 @@ export const messageRoutes: Route[] = [
             agent_last_seen_at: conversation.agentLastSeenAt?.toISOString() ?? null,
             assignee_last_seen_at: conversation.assigneeLastSeenAt?.toISOString() ?? null,
           },
-          payload: shown.map((m) => presentMessage(m)),
+          payload: messages.map((m) => presentMessage(m)),
         },
       };
     },
@@ -72,13 +79,14 @@ export const messageRoutes: Route[] = [
     method: UPDATE,
     path: `${MESSAGES}/:message_id`,
     wrap: 'message',
-    handle: async ({ actor, params, services }) => {
+    handle: async (request) => {
+      const { actor, params, services } = request;
       try {
-        const message = await services.messages.updateStatus(actor, idParam(params.conversation_id), idParam(params.message_id), {
+        const id = await services.messages.updateStatus(actor, conversationIdOf(request), idParam(params.message_id), {
           status: params.status,
           externalError: params.external_error == null ? params.external_error : text(params.external_error),
         });
-        return { body: presentMessage(message) };
+        return { body: presentMessage(await services.messages.view(actor.accountId, id)) };
       } catch (error) {
         // The error table maps Forbidden to 401; Chatwoot answers this one
         // rule with 403 (spec/API.md §3.6), so it is replied here.
@@ -92,20 +100,21 @@ export const messageRoutes: Route[] = [
     scope: 'account',
     method: 'POST',
     path: `${MESSAGES}/:message_id/retry`,
-    handle: async ({ actor, params, services }) => ({
-      body: presentMessage(
-        await services.messageRetry.retry(actor, idParam(params.conversation_id), idParam(params.message_id)),
-      ),
-    }),
+    handle: async (request) => {
+      const { actor, params, services } = request;
+      const id = await services.messageRetry.retry(actor, conversationIdOf(request), idParam(params.message_id));
+      return { body: presentMessage(await services.messages.view(actor.accountId, id)) };
+    },
   },
   {
     scope: 'account',
     method: 'GET',
     path: `${ACCOUNT}/conversations/:conversation_id/attachments`,
-    handle: async ({ actor, params, services }) => {
+    handle: async (request) => {
+      const { actor, params, services } = request;
       const { totalCount, attachments } = await services.attachments.listForConversation(
         actor,
-        idParam(params.conversation_id),
+        conversationIdOf(request),
         integer(params.page) ?? 1,
       );
       return {
@@ -123,10 +132,10 @@ export const messageRoutes: Route[] = [
     scope: 'account',
     method: 'DELETE',
     path: `${MESSAGES}/:message_id`,
-    handle: async ({ actor, params, services }) => ({
-      body: presentMessage(
-        await services.messages.softDelete(actor, idParam(params.conversation_id), idParam(params.message_id)),
-      ),
-    }),
+    handle: async (request) => {
+      const { actor, params, services } = request;
+      const id = await services.messages.softDelete(actor, conversationIdOf(request), idParam(params.message_id));
+      return { body: presentMessage(await services.messages.view(actor.accountId, id)) };
+    },
   },
 ];

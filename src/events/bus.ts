@@ -1,8 +1,10 @@
 /**
- * The real-time side of the event bus: after commit, every domain event is
- * published on its account's topic; subscription resolvers (GraphQL and
- * /cable) filter the events they care about and re-load what their client
- * selected, authorised as that client.
+ * The event bus: how committed domain events reach the real-time side of
+ * every instance. The real-time listener (listeners/realtime.ts) publishes
+ * each event on its account's topic after commit; GraphQL subscription
+ * resolvers (and through them /cable) subscribe to an account's topic and
+ * filter what their caller may hear; /cable's audiences `listen` to an
+ * account to regroup their members on membership events.
  *
  * With one instance the topics live in this process (an EventTarget). With
  * REDIS_URL they go through Redis pub/sub (`@graphql-yoga/redis-event-target`
@@ -14,7 +16,7 @@ import { setMaxListeners } from 'node:events';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
 import type { Redis } from 'ioredis';
-import type { AnyDomainEvent } from '../events/catalogue.ts';
+import type { AnyDomainEvent } from './catalogue.ts';
 import { connectRedis } from '../redis.ts';
 
 /** What subscription resolvers subscribe to: an account's events, as they reach this instance. */
@@ -161,5 +163,33 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
     },
     ready: () => transport.ready(),
     close: () => transport.close(),
+  };
+}
+
+/**
+ * The events of one account for one subscriber, from `backlog` (events this
+ * instance has already heard) on: it listens from the moment it is made, so
+ * nothing falls between the backlog and what follows, however late the
+ * subscriber subscribes. /cable gives it to an audience a regroup creates
+ * (src/cable/audiences.ts). `close` stops it if nobody subscribes after all.
+ */
+export function replayingPubsub(
+  bus: Pick<EventBus, 'listen' | 'pubsub'>,
+  accountId: number,
+  backlog: readonly AnyDomainEvent[],
+): SnyptoPubSub & { close(): void } {
+  const queued = [...backlog];
+  let forward: ((event: AnyDomainEvent) => void) | undefined;
+  const stopListening = bus.listen(accountId, (event) => (forward ? forward(event) : void queued.push(event)));
+  return {
+    subscribe: (topic, subscribedAccountId) => {
+      if (subscribedAccountId !== accountId) return bus.pubsub.subscribe(topic, subscribedAccountId);
+      return new Repeater<AnyDomainEvent>((push, stop) => {
+        for (const event of queued.splice(0)) void push(event);
+        forward = (event) => void push(event);
+        void stop.then(stopListening);
+      }, new SlidingBuffer(SUBSCRIBER_BACKLOG));
+    },
+    close: stopListening,
   };
 }

@@ -1,22 +1,28 @@
 /**
- * What /cable broadcasts for a domain event (spec/EVENTS.md §2.5): the
- * `message` of a broadcast frame, `{"event": <name>, "data": {...}}`, in
- * Chatwoot's shapes: `MessageEvent`, `ConversationPush` (re-read for the
+ * The Action Cable destination of events: what /cable broadcasts for a
+ * domain event (spec/EVENTS.md §2.5) and to whom.
+ *
+ * What: the `message` of a broadcast frame, `{"event": <name>, "data": {...}}`,
+ * in Chatwoot's shapes: `MessageEvent`, `ConversationPush` (re-read for the
  * conversation events Chatwoot re-reads), typing with the typer's
  * SenderPush, the contact's push data; `account_id` merged into every
  * `data`, and `performer` (the acting user's or bot's SenderPush) where
- * Chatwoot adds it.
+ * Chatwoot adds it. A broadcast is the same for every recipient, so it is
+ * built once per event (cableBroadcasts: one cache per database client)
+ * however many subscribers hear it.
  *
- * A broadcast is the same for every recipient, so it is built once per event
- * (BroadcastCache) however many subscribers hear it; only who hears it
- * differs (src/graphql/subscriptions/room.ts).
+ * To whom is decided elsewhere: what the caller may hear at all by
+ * Visibility#canHear, and the /cable recipient rule by ../recipients.ts.
+ *
+ * The `roomEvents` GraphQL subscription (src/graphql/subscriptions/room.ts)
+ * yields these broadcasts; /cable runs every RoomChannel subscription as it.
  */
-import type { PrismaClient } from '../db.ts';
-import { presentConversationPush } from '../domain/conversations/presenter.ts';
-import { loadConversationView, loadUnreadCounts } from '../domain/conversations/view.ts';
-import { messageViewInclude, presentMessageEvent, type MessageView } from '../domain/messages/presenter.ts';
-import { presentAgentBotPush, presentContactPush, presentUserPush } from '../domain/senders/presenter.ts';
-import type { AnyDomainEvent, EventName, Performer } from '../events/catalogue.ts';
+import type { PrismaClient } from '../../db.ts';
+import { presentConversationPush } from '../../domain/conversations/presenter.ts';
+import { loadConversationView, loadUnreadCounts } from '../../domain/conversations/view.ts';
+import { messageViewInclude, presentMessageEvent, type MessageView } from '../../domain/messages/presenter.ts';
+import { presentAgentBotPush, presentContactPush, presentUserPush } from '../../domain/senders/presenter.ts';
+import type { AnyDomainEvent, EventName, Performer } from '../catalogue.ts';
 
 /** The `message` of a broadcast frame. */
 export interface CableBroadcast {
@@ -175,4 +181,14 @@ export class BroadcastCache {
     }
     return broadcast;
   }
+}
+
+/** One broadcast cache per database client: every subscriber of a process shares it. */
+const caches = new WeakMap<PrismaClient, BroadcastCache>();
+
+/** The broadcasts of events read through `db`, each built once for all its subscribers. */
+export function cableBroadcasts(db: PrismaClient): BroadcastCache {
+  let cache = caches.get(db);
+  if (!cache) caches.set(db, (cache = new BroadcastCache(db)));
+  return cache;
 }
