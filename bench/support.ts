@@ -36,9 +36,9 @@ export interface Spawned {
  * its /health. BENCH_SERVER_NODE_ARGS adds Node options to the server, e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile it under load.
  */
-export async function spawnServer(script: string, env: Record<string, string>): Promise<Spawned> {
+export async function spawnServer(script: string, env: Record<string, string>, options: { nodeArgs?: string[] } = {}): Promise<Spawned> {
   const port = await freePort();
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(options.nodeArgs ?? [])];
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
     cwd: root,
     // DATABASE_URL reaches the server only when a run passes it (a PGlite run must not inherit it).

@@ -43,6 +43,7 @@ const environmentSchema = z.object({
   SNYPTO_WEBHOOK_ALLOW_PRIVATE: booleanFlag,
   WEBHOOK_TIMEOUT: z.coerce.number().positive().default(5),
   SNYPTO_READ_CACHE_ENTRIES: z.coerce.number().int().min(0).default(2000),
+  SNYPTO_QUERY_CACHE_ENTRIES: z.coerce.number().int().min(0).optional(),
   ATTACHMENT_MAX_BYTES: z.coerce.number().int().positive().default(40 * 1024 * 1024),
   SHUTDOWN_TIMEOUT: z.coerce.number().positive().default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -92,6 +93,12 @@ export interface Config {
    * most 5 s; 0 turns them off.
    */
   readCacheEntries: number;
+  /**
+   * Entries of the GraphQL query-result cache alone (SNYPTO_QUERY_CACHE_ENTRIES,
+   * default SNYPTO_READ_CACHE_ENTRIES): 0 executes every query while the
+   * credential and webhook-target caches stay on.
+   */
+  queryCacheEntries: number;
 }
 
 /** Thrown when the environment is invalid; its message names every problem at once. */
@@ -126,5 +133,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT,
     readCacheEntries: e.SNYPTO_READ_CACHE_ENTRIES,
+    queryCacheEntries: e.SNYPTO_QUERY_CACHE_ENTRIES ?? e.SNYPTO_READ_CACHE_ENTRIES,
   };
 }

@@ -10,10 +10,13 @@
  * figure is also printed as a ratio to it: these machines are shared and
  * noisy, so ratios measured side by side are what to compare.
  *
- * Each database is measured three ways: with the read cache (query results
- * kept per caller until the next committed write), with the read cache while
- * messages are being posted (BENCH_WRITES_PER_SECOND, default 10), and with
- * the read cache off (every request executed: 9 SQL statements).
+ * Each database is measured first as a busy system serves it: with every
+ * cache off (SNYPTO_READ_CACHE_ENTRIES=0), and with only the authentication
+ * caches (SNYPTO_QUERY_CACHE_ENTRIES=0: every query executed); then the
+ * deeper list (each conversation's last 20 messages and their senders) with
+ * every cache off; then with the query-result cache (results kept per
+ * caller until the next committed write), alone and while messages are
+ * being posted (BENCH_WRITES_PER_SECOND, default 10).
  *
  * Options (environment): DATABASE_URL, BENCH_SECONDS (default 10),
  * BENCH_CONNECTIONS (default 50), BENCH_CONVERSATIONS (default 60),
@@ -23,71 +26,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { figuresOf, rest, spawnServer, withScratchDatabase, type Figures } from '../support.ts';
-import { CONVERSATION_LIST } from './conversation-list.ts';
+import { figuresOf, spawnServer, withScratchDatabase, type Figures } from '../support.ts';
+import { BENCH_TOKEN, seed, startWriter, type Seeded } from './seed.ts';
+import { CONVERSATION_LIST, CONVERSATION_LIST_WITH_MESSAGES } from './conversation-list.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const conversationCount = Number(process.env.BENCH_CONVERSATIONS ?? 60);
 const writesPerSecond = Number(process.env.BENCH_WRITES_PER_SECOND ?? 10);
-const token = 'bench-admin-token-0123456789';
+const token = BENCH_TOKEN;
 
-
-interface Seeded {
-  /** The account's global id. */
-  account: string;
-  /** REST paths of the seeded conversations' messages, for the writer. */
-  messagePaths: string[];
-}
-
-/** An inbox, two agents, and conversations with a contact, an assignee and three messages each. */
-async function seed(url: string): Promise<Seeded> {
-  const messagePaths: string[] = [];
-  const profile = await rest(url, token, 'GET', '/api/v1/profile');
-  const account = `/api/v1/accounts/${profile.account_id}`;
-  const inbox = await rest(url, token, 'POST', `${account}/inboxes`, { name: 'Bench', channel: { type: 'api' } });
-  const agents = [];
-  for (const n of [1, 2]) {
-    const agent = await rest(url, token, 'POST', `${account}/agents`, { name: `Agent ${n}`, email: `agent${n}@bench.test` });
-    agents.push(agent.id);
-  }
-  await rest(url, token, 'POST', `${account}/inbox_members`, { inbox_id: inbox.id, user_ids: agents });
-  for (let i = 0; i < conversationCount; i++) {
-    const contact = await rest(url, token, 'POST', `${account}/contacts`, {
-      name: `Customer ${i}`,
-      email: `customer${i}@bench.test`,
-      inbox_id: inbox.id,
-    });
-    const conversation = await rest(url, token, 'POST', `${account}/conversations`, {
-      source_id: contact.payload.contact_inbox.source_id,
-      assignee_id: agents[i % 2],
-    });
-    const messages = `${account}/conversations/${conversation.id}/messages`;
-    messagePaths.push(messages);
-    for (const [content, type] of [['Hello', 'incoming'], ['Hi, how can I help?', 'outgoing'], ['My order is late', 'incoming']])
-      await rest(url, token, 'POST', messages, { content, message_type: type });
-  }
-  return { account: Buffer.from(`Account:${profile.account_id}`).toString('base64'), messagePaths };
-}
-
-/**
- * Posts an incoming message `perSecond` times a second, round-robin over the
- * conversations (staying under Chatwoot's 200 messages a minute per
- * conversation), until stopped; returns how many it posted.
- */
-function startWriter(url: string, messagePaths: string[], perSecond: number) {
-  let posted = 0;
-  let failed = 0;
-  const timer = setInterval(() => {
-    const path = messagePaths[posted % messagePaths.length]!;
-    posted++;
-    rest(url, token, 'POST', path, { content: `write ${posted}`, message_type: 'incoming' }).catch(() => failed++);
-  }, 1000 / perSecond);
-  return () => {
-    clearInterval(timer);
-    return { posted, failed };
-  };
-}
 
 async function drive(url: string, body: string, headers: Record<string, string> = {}): Promise<Figures> {
   // Check the answer once before timing it.
@@ -106,33 +54,38 @@ async function drive(url: string, body: string, headers: Record<string, string> 
   return figuresOf(result);
 }
 
+/** The caches a run keeps: none, the credential caches alone, or all of them (the default). */
+const CACHE_SETTINGS = [
+  ['all caches off', { SNYPTO_READ_CACHE_ENTRIES: '0' }],
+  ['authentication caches only', { SNYPTO_QUERY_CACHE_ENTRIES: '0' }],
+  ['query-result cache on', {}],
+] as const;
+
 /**
- * Three runs on one database: reads with the read cache (the default), the
- * same while a writer posts messages (each write makes every cached result
- * stale), and reads with the cache off (every request executed).
+ * The runs on one database, the honest ones first: the list with every
+ * cache off, with only the authentication caches (every query executed),
+ * the deeper list with every cache off, then with the query-result cache
+ * (results kept per caller until the next committed write), alone and
+ * while messages are being posted (each write makes every cached result stale).
  */
 async function benchSnypto(label: string, env: Record<string, string>): Promise<[string, Figures][]> {
   const rows: [string, Figures][] = [];
   const headers = { authorization: `Bearer ${token}` };
   let seeded: Seeded | undefined;
-  for (const readCache of [true, false]) {
-    const server = await spawnServer('src/main.ts', {
-      ...env,
-      SNYPTO_ADMIN_TOKEN: token,
-      ...(readCache ? {} : { SNYPTO_READ_CACHE_ENTRIES: '0' }),
-    });
+  for (const [caches, cacheEnv] of CACHE_SETTINGS) {
+    const server = await spawnServer('src/main.ts', { ...env, SNYPTO_ADMIN_TOKEN: token, ...cacheEnv });
     try {
-      seeded ??= await seed(server.url);
-      const body = JSON.stringify({ query: CONVERSATION_LIST, variables: { account: seeded.account } });
-      if (!readCache) {
-        rows.push([`${label}, no read cache`, await drive(server.url, body, headers)]);
-        continue;
-      }
-      rows.push([`${label}, read cache`, await drive(server.url, body, headers)]);
+      seeded ??= await seed(server.url, conversationCount);
+      const body = (query: string) => JSON.stringify({ query, variables: { account: seeded!.account } });
+      console.log(`${label}, ${caches}…`);
+      rows.push([`${label}, list, ${caches}`, await drive(server.url, body(CONVERSATION_LIST), headers)]);
+      if (caches === 'all caches off')
+        rows.push([`${label}, list with last 20 messages, ${caches}`, await drive(server.url, body(CONVERSATION_LIST_WITH_MESSAGES), headers)]);
+      if (caches !== 'query-result cache on') continue;
       const stop = startWriter(server.url, seeded.messagePaths, writesPerSecond);
-      const figures = await drive(server.url, body, headers);
+      const figures = await drive(server.url, body(CONVERSATION_LIST), headers);
       const { posted, failed } = stop();
-      rows.push([`${label}, read cache, ${posted} writes (${failed} failed) during the run`, figures]);
+      rows.push([`${label}, list, ${caches}, ${posted} writes (${failed} failed) during the run`, figures]);
     } finally {
       await server.stop();
     }
@@ -167,7 +120,7 @@ if (process.env.DATABASE_URL)
     )),
   );
 
-console.log(`\nConversation list, 25 per page with last message, contact and assignee: ${connections} connections, ${seconds} s each`);
+console.log(`\nConversation list, 25 per page with last message, contact and assignee (the deeper list adds each one's last 20 messages): ${connections} connections, ${seconds} s each`);
 console.log('| server | requests/s | p50 ms | p99 ms | errors | requests/s vs hello-world | p99 vs hello-world |');
 console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const [label, f] of rows)

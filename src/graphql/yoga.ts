@@ -12,7 +12,8 @@ import type { Authenticator, Principal } from '../auth.ts';
 import type { PrismaClient } from '../db.ts';
 import { DomainError } from '../errors.ts';
 import type { Services } from '../services.ts';
-import type { SnyptoPubSub } from '../events/bus.ts';
+import type { EventBus, SnyptoPubSub } from '../events/bus.ts';
+import { Multiplexer } from './multiplexer.ts';
 import { useInputGuard } from './input-guard.ts';
 import { armor } from './limits.ts';
 import { useReadCache } from './read-cache.ts';
@@ -28,6 +29,8 @@ export interface GraphqlDeps {
   services: Services;
   pubsub: SnyptoPubSub;
   authenticator: Authenticator;
+  /** Membership events reach the multiplexer's groups through it (multiplexer.ts). */
+  bus: Pick<EventBus, 'listen' | 'pubsub'>;
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
@@ -110,6 +113,11 @@ export function createGraphqlServer(deps: GraphqlDeps): YogaServerInstance<Recor
     // `/graphql/stream`: the graphql-sse protocol (single and distinct connection modes).
     // `/graphql` itself answers `Accept: text/event-stream` with Yoga's own GraphQL over SSE.
     plugins: [
+      // First, so that its groups execute with the plain subscribe function; the others wrap each subscriber's stream.
+      new Multiplexer({
+        ...deps,
+        onError: (error) => deps.logger.error({ err: error }, 'multiplexed subscription failed'),
+      }).plugin(),
       useGraphQLSSE({ endpoint: GRAPHQL_SSE_PATH, authenticate: refuseBadCredentials(deps.authenticator) }),
       useDataOnRefusedSubscription(),
       armor(),

@@ -176,4 +176,36 @@ describe('read cache configuration', () => {
     expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).readCacheEntries).toBe(2000);
     expect(() => loadConfig({ SNYPTO_READ_CACHE_ENTRIES: '-1' })).toThrow(/SNYPTO_READ_CACHE_ENTRIES/);
   });
+
+  it('sizes the query-result cache on its own when SNYPTO_QUERY_CACHE_ENTRIES is set, else like the others', () => {
+    expect(loadConfig({}).queryCacheEntries).toBe(2000);
+    expect(loadConfig({ SNYPTO_READ_CACHE_ENTRIES: '0' }).queryCacheEntries).toBe(0);
+    expect(loadConfig({ SNYPTO_QUERY_CACHE_ENTRIES: '0' })).toMatchObject({ readCacheEntries: 2000, queryCacheEntries: 0 });
+    expect(() => loadConfig({ SNYPTO_QUERY_CACHE_ENTRIES: 'many' })).toThrow(/SNYPTO_QUERY_CACHE_ENTRIES/);
+  });
+
+  it('with the query cache alone off, executes every query but still remembers who a token belongs to', async () => {
+    const queriesOnly = await startServer({ SNYPTO_QUERY_CACHE_ENTRIES: '0' });
+    try {
+      const statements: string[] = [];
+      const stop = queriesOnly.app.database.onStatement((sql) => {
+        if (!sql.includes('webhook_deliveries')) statements.push(sql);
+      });
+      const ask = () =>
+        graphql(queriesOnly, queriesOnly.adminToken, ReadCacheListDocument, { account: globalId('Account', queriesOnly.accountId) });
+      try {
+        await ask();
+        const first = statements.splice(0);
+        await ask();
+        const again = statements.splice(0);
+        expect(first.some((sql) => sql.includes('access_tokens'))).toBe(true);
+        expect(again.some((sql) => sql.includes('access_tokens'))).toBe(false);
+        expect(again.some((sql) => sql.includes('conversations'))).toBe(true);
+      } finally {
+        stop();
+      }
+    } finally {
+      await queriesOnly.stop();
+    }
+  });
 });

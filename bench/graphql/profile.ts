@@ -1,0 +1,144 @@
+/**
+ * Where a conversation-list request's CPU goes (run on demand:
+ * `npm run bench:graphql:profile`).
+ *
+ * Serves Snypto with `--cpu-prof` (PostgreSQL when DATABASE_URL is set,
+ * else PGlite), seeds it as bench:graphql does, drives the list with every
+ * cache off (SNYPTO_READ_CACHE_ENTRIES=0) for BENCH_SECONDS (default 10),
+ * stops the server so that V8 writes its profile, and prints the server's
+ * CPU per request split by who spent it: GraphQL (parse, validate,
+ * execute), Pothos, Prisma (client and query compiler), the database
+ * driver, Yoga and Fastify, Snypto's own code, and Node itself (sockets,
+ * timers, garbage collection). The profile stays in PROFILE_DIR (default a
+ * temporary directory) for Chrome DevTools.
+ *
+ * Options (environment): DATABASE_URL, BENCH_SECONDS, BENCH_CONNECTIONS
+ * (default 50), BENCH_CONVERSATIONS (default 60), BENCH_QUERY
+ * (`list`, default, or `messages` for CONVERSATION_LIST_WITH_MESSAGES),
+ * PROFILE_DIR.
+ */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { figuresOf, spawnServer, withScratchDatabase } from '../support.ts';
+import { CONVERSATION_LIST, CONVERSATION_LIST_WITH_MESSAGES } from './conversation-list.ts';
+import { BENCH_TOKEN, seed } from './seed.ts';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const conversationCount = Number(process.env.BENCH_CONVERSATIONS ?? 60);
+const query = process.env.BENCH_QUERY === 'messages' ? CONVERSATION_LIST_WITH_MESSAGES : CONVERSATION_LIST;
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  hitCount?: number;
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Who spent a sample, by the script it was in (first match wins). */
+const OWNERS: [string, RegExp][] = [
+  ['GraphQL (graphql-js: parse, validate, execute)', /node_modules\/graphql\//],
+  ['Pothos (schema plugins, auth scopes, Prisma selections)', /node_modules\/@pothos\//],
+  ['Prisma query compiler (WebAssembly)', /query_compiler|\.wasm/],
+  ['Prisma client', /node_modules\/@prisma\/client|src\/generated\/prisma|node_modules\/\.prisma/],
+  ['Prisma driver adapter', /node_modules\/@prisma\/(adapter|driver)/],
+  ['pg driver', /node_modules\/(pg|pg-protocol|pg-types|postgres-)/],
+  ['PGlite', /node_modules\/@electric-sql\//],
+  ['Yoga and envelop', /node_modules\/(@?graphql-yoga|@envelop|@whatwg-node|@graphql-tools|@escape\.tech)/],
+  ['Fastify', /node_modules\/(fastify|@fastify|find-my-way|light-my-request|avvio|pino)/],
+  ['DataLoader', /node_modules\/dataloader\//],
+  ['other packages', /node_modules\//],
+  ['Snypto (src/)', /\/src\//],
+  ['Node (internals)', /^node:|^internal\//],
+];
+
+function ownerOf(node: ProfileNode): string {
+  const { url, functionName } = node.callFrame;
+  if (functionName === '(garbage collector)') return 'garbage collection';
+  if (functionName === '(idle)' || functionName === '(program)' || functionName === '(root)') return `(${functionName.slice(1, -1)})`;
+  if (url === '') return 'Node (native and builtins)';
+  for (const [owner, pattern] of OWNERS) if (pattern.test(url)) return owner;
+  return 'other';
+}
+
+/** Self time (ms) per owner and per function, from the samples of the profile's last `windowMs`. */
+function selfTime(profile: CpuProfile, windowMs: number) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const owners = new Map<string, number>();
+  const functions = new Map<string, number>();
+  const add = (map: Map<string, number>, key: string, ms: number) => map.set(key, (map.get(key) ?? 0) + ms);
+  const from = profile.endTime - windowMs * 1000;
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (at < from) return;
+    const node = byId.get(id)!;
+    add(owners, ownerOf(node), delta / 1000);
+    const { functionName, url } = node.callFrame;
+    add(functions, `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/src\//, 'src/')}`, delta / 1000);
+  });
+  return { owners, functions };
+}
+
+async function profileOn(label: string, env: Record<string, string>, dir: string): Promise<void> {
+  const serverEnv = { ...env, SNYPTO_ADMIN_TOKEN: BENCH_TOKEN, SNYPTO_READ_CACHE_ENTRIES: '0' };
+  // Seeded by a server of its own, so that the profile holds the reads alone.
+  const seeding = await spawnServer('src/main.ts', serverEnv);
+  const seeded = await seed(seeding.url, conversationCount).finally(() => seeding.stop());
+  const server = await spawnServer('src/main.ts', serverEnv, { nodeArgs: [`--cpu-prof`, `--cpu-prof-dir=${dir}`] });
+  let requests = 0;
+  let driveStart = performance.now();
+  try {
+    const body = JSON.stringify({ query, variables: { account: seeded.account } });
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_TOKEN}` };
+    const check = (await (await fetch(`${server.url}/graphql`, { method: 'POST', headers, body })).json()) as { errors?: unknown };
+    if (check.errors) throw new Error(`the profiled query fails: ${JSON.stringify(check.errors)}`);
+    console.log(`${label}: driving the list for ${seconds} s…`);
+    driveStart = performance.now();
+    const result = await autocannon({ url: `${server.url}/graphql`, method: 'POST', headers, body, connections, duration: seconds });
+    requests = result.requests.total;
+    const f = figuresOf(result);
+    console.log(`${label}: ${f.rps.toFixed(0)} requests/s, p99 ${f.p99} ms, ${f.errors} errors`);
+  } finally {
+    await server.stop();
+  }
+  // The reads alone: the profile's last part, from the drive's start to the server's exit.
+  const windowMs = performance.now() - driveStart;
+  const file = (await readdir(dir)).find((name) => name.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no profile was written to ${dir}`);
+  const profile = JSON.parse(await readFile(path.join(dir, file), 'utf8')) as CpuProfile;
+  const { owners, functions } = selfTime(profile, windowMs);
+  const busyOf = (map: Map<string, number>) => [...map].filter(([key]) => !key.startsWith('(idle)'));
+  const busy = busyOf(owners).reduce((sum, [, ms]) => sum + ms, 0);
+  console.log(`\n${label}: server CPU per request ${(busy / requests).toFixed(3)} ms over ${requests} requests`);
+  console.log('| spent in | ms per request | share |');
+  console.log('|---|---:|---:|');
+  for (const [owner, ms] of busyOf(owners).sort((a, b) => b[1] - a[1]))
+    console.log(`| ${owner} | ${(ms / requests).toFixed(3)} | ${((100 * ms) / busy).toFixed(1)}% |`);
+  console.log('\nThe 25 functions with the most self time:');
+  for (const [name, ms] of busyOf(functions).sort((a, b) => b[1] - a[1]).slice(0, 25))
+    console.log(`  ${(ms / requests).toFixed(3)} ms  ${((100 * ms) / busy).toFixed(1)}%  ${name}`);
+  console.log(`profile: ${path.join(dir, file)}`);
+}
+
+const dir = process.env.PROFILE_DIR ?? (await mkdtemp(path.join(tmpdir(), 'snypto-profile-')));
+if (process.env.DATABASE_URL) {
+  await withScratchDatabase(process.env.DATABASE_URL, (url) => profileOn('PostgreSQL', { DATABASE_URL: url, SNYPTO_DATA_DIR: tmpdir() }, dir));
+} else {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'snypto-bench-'));
+  try {
+    await profileOn('PGlite', { SNYPTO_DATA_DIR: dataDir }, dir);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}

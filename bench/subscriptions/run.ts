@@ -1,0 +1,254 @@
+/**
+ * Multiplexed GraphQL subscriptions benchmark (run on demand: `npm run bench:subscriptions`).
+ *
+ * BENCH_SUBSCRIBERS (300) agents of one account (every fourth an
+ * administrator, the others agents of its inbox), each with a graphql-ws
+ * connection subscribed to `messageCreated` (one document for all) and a
+ * /cable socket subscribed to RoomChannel. Messages are posted at a steady
+ * BENCH_RATE (10 a second), BENCH_ROUNDS (100) per phase, after BENCH_WARMUP
+ * (10) that are not counted:
+ *
+ * 1. graphql-ws alone: the server's CPU time (user + system, from /proc)
+ *    over the phase, per delivery (the REST request that posts included);
+ * 2. both transports on the same events: p50/p99 from each message's commit
+ *    (a NOTIFY an insert trigger sends, delivered by PostgreSQL at commit)
+ *    to each subscriber reading it, for each transport, their ratio, and
+ *    /cable's CPU per delivery (this phase's CPU minus phase 1's).
+ *
+ * Snypto runs in its own process on a scratch database on DATABASE_URL's
+ * server (default postgresql://postgres@127.0.0.1:5432/test), dropped at the
+ * end, on failure and on Ctrl-C. Progress is printed every 10 seconds.
+ */
+import pg from 'pg';
+import { tmpdir } from 'node:os';
+import { WebSocket } from 'ws';
+import { processCpuMs, rest, spawnServer, type Spawned } from '../support.ts';
+
+const subscribers = Number(process.env.BENCH_SUBSCRIBERS ?? 300);
+const rate = Number(process.env.BENCH_RATE ?? 10);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 100);
+const warmup = Number(process.env.BENCH_WARMUP ?? 10);
+const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const token = 'bench-admin-token-0123456789';
+const DOCUMENT =
+  'subscription Created { messageCreated { id databaseId content messageType createdAt conversation { displayId } sender { __typename ... on Agent { name } ... on Contact { name } } } }';
+
+type Transport = 'graphql-ws' | 'cable';
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+
+/** What the run holds that an interruption must release. */
+const scratch: { admin?: pg.Client; name?: string; server?: Spawned; sockets: WebSocket[] } = { sockets: [] };
+
+async function release(): Promise<void> {
+  for (const socket of scratch.sockets) socket.terminate();
+  await scratch.server?.stop().catch(() => undefined);
+  if (scratch.admin && scratch.name) await scratch.admin.query(`DROP DATABASE IF EXISTS ${scratch.name} WITH (FORCE)`).catch(() => undefined);
+  await scratch.admin?.end().catch(() => undefined);
+  scratch.admin = undefined;
+}
+
+// A failure anywhere (a post the server refused, say) still drops the scratch database.
+process.once('unhandledRejection', (error) => {
+  console.error(error);
+  void release().finally(() => process.exit(1));
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    console.error(`\n${signal}: dropping the scratch database`);
+    void release().finally(() => process.exit(130));
+  });
+
+/** Receipts: for each transport, each round's arrival times. */
+const receipts: Record<Transport, Map<number, number[]>> = { 'graphql-ws': new Map(), cable: new Map() };
+const ROUND = /Broadcast (-?\d+)/;
+
+function received(transport: Transport, frame: Buffer): void {
+  const text = frame.toString();
+  const round = ROUND.exec(text);
+  if (!round || (transport === 'cable' && !text.includes('"message.created"'))) return;
+  const at = performance.now();
+  const n = Number(round[1]);
+  let list = receipts[transport].get(n);
+  if (!list) receipts[transport].set(n, (list = []));
+  list.push(at);
+}
+
+/** Opens a socket and resolves once `ready` says a frame means it is set up. */
+function open(url: string, protocol: string, onOpen: (socket: WebSocket) => void, ready: (frame: string) => boolean, transport: Transport) {
+  return new Promise<WebSocket>((resolve, reject) => {
+    const socket = new WebSocket(url, [protocol]);
+    scratch.sockets.push(socket);
+    socket.once('error', reject);
+    socket.once('open', () => onOpen(socket));
+    let isReady = false;
+    socket.on('message', (data) => {
+      if (isReady) return received(transport, data as Buffer);
+      if (ready((data as Buffer).toString())) (isReady = true), resolve(socket);
+    });
+  });
+}
+
+async function inBatches<T>(count: number, one: (i: number) => Promise<T>, size = 100): Promise<T[]> {
+  const all: T[] = [];
+  for (let i = 0; i < count; i += size) all.push(...(await Promise.all(Array.from({ length: Math.min(size, count - i) }, (_, k) => one(i + k)))));
+  return all;
+}
+
+/** Subscriptions the server streams now, by transport (its /metrics gauge). */
+async function streaming(url: string, transport: Transport): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`snypto_subscriptions{transport="${transport}"}`));
+  return Number(line?.split(' ')[1] ?? NaN);
+}
+
+async function until(what: string, probe: () => Promise<boolean>): Promise<void> {
+  const started = Date.now();
+  while (!(await probe())) {
+    if (Date.now() - started > 120_000) throw new Error(`timed out: ${what}`);
+    await settle(100);
+  }
+}
+
+/** Commit times of message inserts, by message id (LISTEN on a trigger's NOTIFY). */
+async function commitClock(url: string) {
+  const listener = new pg.Client({ connectionString: url });
+  await listener.connect();
+  await listener.query(`
+    CREATE FUNCTION bench_message_committed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN PERFORM pg_notify('bench_message_committed', NEW.id::text); RETURN NEW; END $$;
+    CREATE TRIGGER bench_message_committed AFTER INSERT ON messages FOR EACH ROW EXECUTE FUNCTION bench_message_committed();
+    LISTEN bench_message_committed;`);
+  const commits = new Map<number, number>();
+  listener.on('notification', (n) => commits.set(Number(n.payload), performance.now()));
+  return { commits, end: () => listener.end() };
+}
+
+let progress = '';
+const ticker = setInterval(() => console.error(`[${new Date().toISOString().slice(11, 19)}] ${progress}`), 10_000);
+
+async function run(url: string) {
+  progress = 'starting the server';
+  const server = (scratch.server = await spawnServer('src/main.ts', { DATABASE_URL: url, SNYPTO_DATA_DIR: tmpdir(), SNYPTO_ADMIN_TOKEN: token }));
+  const pid = server.child.pid!;
+  const wsBase = server.url.replace(/^http/, 'ws');
+  progress = 'seeding';
+  const profile = await rest(server.url, token, 'GET', '/api/v1/profile');
+  const account = `/api/v1/accounts/${profile.account_id}`;
+  const inbox = await rest(server.url, token, 'POST', `${account}/inboxes`, { name: 'Bench', channel: { type: 'api' } });
+  const contact = await rest(server.url, token, 'POST', `${account}/contacts`, { name: 'Customer', inbox_id: inbox.id });
+  // Several conversations, posted to in turn: one conversation takes at most 200 messages a minute (the flood guard).
+  const conversations = await inBatches(10, () =>
+    rest(server.url, token, 'POST', `${account}/conversations`, { source_id: contact.payload.contact_inbox.source_id }),
+  );
+  for (let i = 0; i < subscribers; i += 500)
+    await rest(server.url, token, 'POST', `${account}/agents/bulk_create`, {
+      emails: Array.from({ length: Math.min(500, subscribers - i) }, (_, k) => `agent-${i + k}@bench.test`),
+    });
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  const { rows: agents } = await db.query<{ id: number; pubsub_token: string; token: string; member_id: number }>(
+    `SELECT u.id, u.pubsub_token, t.token, au.id AS member_id FROM users u JOIN account_users au ON au.user_id = u.id
+     JOIN access_tokens t ON t.user_id = u.id WHERE au.account_id = $1 AND au.role = 'agent' ORDER BY u.id`,
+    [profile.account_id],
+  );
+  await db.end();
+  await rest(server.url, token, 'POST', `${account}/inbox_members`, { inbox_id: inbox.id, user_ids: agents.filter((_, i) => i % 4 !== 0).map((a) => a.id) });
+  await inBatches(agents.length, async (i) => {
+    if (i % 4 === 0) await rest(server.url, token, 'PATCH', `${account}/agents/${agents[i]!.id}`, { role: 'administrator' });
+  }, 20);
+
+  progress = `opening ${subscribers} graphql-ws subscriptions`;
+  const graphqlSockets = await inBatches(agents.length, (i) =>
+    open(
+      `${wsBase}/graphql`,
+      'graphql-transport-ws',
+      (socket) => socket.send(JSON.stringify({ type: 'connection_init', payload: { api_access_token: agents[i]!.token } })),
+      (frame) => frame.includes('connection_ack'),
+      'graphql-ws',
+    ),
+  );
+  for (const socket of graphqlSockets) socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: DOCUMENT } }));
+  await until('graphql-ws subscriptions', async () => (await streaming(server.url, 'graphql-ws')) === subscribers);
+
+  const clock = await commitClock(url);
+  const roundIds = new Map<number, number>();
+  const post = async (round: number) => {
+    const conversation = conversations[Math.abs(round) % conversations.length]!;
+    const message = await rest(server.url, token, 'POST', `${account}/conversations/${conversation.id}/messages`, { content: `Broadcast ${round}` });
+    roundIds.set(round, message.id);
+  };
+  /** Posts `count` rounds from `first` at the steady rate and waits until every expected receipt arrived. */
+  const phase = async (name: string, first: number, count: number, transports: Transport[]) => {
+    const posts: Promise<void>[] = [];
+    const started = performance.now();
+    for (let k = 0; k < count; k++) {
+      await settle(Math.max(0, started + (k * 1000) / rate - performance.now()));
+      progress = `${name}: round ${k + 1} of ${count} posted`;
+      posts.push(post(first + k));
+    }
+    await Promise.all(posts);
+    const complete = () => transports.every((t) => Array.from({ length: count }, (_, k) => receipts[t].get(first + k)?.length ?? 0).every((n) => n >= subscribers));
+    await until(`${name}: every receipt`, async () => complete());
+  };
+  const delays = (transport: Transport, first: number, count: number) =>
+    Array.from({ length: count }, (_, k) => {
+      const committed = clock.commits.get(roundIds.get(first + k)!)!;
+      return (receipts[transport].get(first + k) ?? []).map((at) => at - committed);
+    })
+      .flat()
+      .sort((a, b) => a - b);
+
+  await phase('warm-up (graphql-ws)', -warmup, warmup, ['graphql-ws']);
+  const cpuBefore = await processCpuMs(pid);
+  await phase('phase 1 (graphql-ws alone)', 0, rounds, ['graphql-ws']);
+  const graphqlCpu = (await processCpuMs(pid)) - cpuBefore;
+
+  progress = `opening ${subscribers} /cable RoomChannel subscriptions`;
+  await inBatches(agents.length, (i) =>
+    open(
+      `${wsBase}/cable`,
+      'actioncable-v1-json',
+      (socket) => {
+        const identifier = JSON.stringify({ channel: 'RoomChannel', pubsub_token: agents[i]!.pubsub_token, user_id: agents[i]!.id, account_id: profile.account_id });
+        socket.once('message', () => socket.send(JSON.stringify({ command: 'subscribe', identifier })));
+      },
+      (frame) => frame.includes('confirm_subscription'),
+      'cable',
+    ),
+  );
+  await phase('warm-up (both)', 1_000_000, warmup, ['graphql-ws', 'cable']);
+  const bothBefore = await processCpuMs(pid);
+  await phase('phase 2 (both transports)', 2_000_000, rounds, ['graphql-ws', 'cable']);
+  const bothCpu = (await processCpuMs(pid)) - bothBefore;
+  await clock.end();
+  return {
+    graphqlCpuPerDelivery: graphqlCpu / (rounds * subscribers),
+    cableCpuPerDelivery: (bothCpu - graphqlCpu) / (rounds * subscribers),
+    graphqlAlone: delays('graphql-ws', 0, rounds),
+    graphql: delays('graphql-ws', 2_000_000, rounds),
+    cable: delays('cable', 2_000_000, rounds),
+  };
+}
+
+try {
+  scratch.admin = new pg.Client({ connectionString: databaseUrl });
+  await scratch.admin.connect();
+  scratch.name = `snypto_bench_${process.pid}_${Date.now()}`;
+  await scratch.admin.query(`CREATE DATABASE ${scratch.name}`);
+  const url = new URL(databaseUrl);
+  url.pathname = `/${scratch.name}`;
+  const r = await run(url.toString());
+  const ms = (d: number[], q: number) => percentile(d, q).toFixed(1);
+  console.log(`\nMultiplexed subscriptions: ${subscribers} subscribers per transport in one account, ${rounds} messages at ${rate}/s (after ${warmup} not counted)`);
+  console.log('| transport | phase | server CPU per delivery ms | commit→receipt p50 ms | p99 ms |');
+  console.log('|---|---|---:|---:|---:|');
+  console.log(`| graphql-ws | 1: alone | ${r.graphqlCpuPerDelivery.toFixed(4)} | ${ms(r.graphqlAlone, 0.5)} | ${ms(r.graphqlAlone, 0.99)} |`);
+  console.log(`| graphql-ws | 2: with /cable | | ${ms(r.graphql, 0.5)} | ${ms(r.graphql, 0.99)} |`);
+  console.log(`| /cable | 2: with graphql-ws | ${r.cableCpuPerDelivery.toFixed(4)} (phase 2 − phase 1) | ${ms(r.cable, 0.5)} | ${ms(r.cable, 0.99)} |`);
+  const ratio = percentile(r.graphql, 0.99) / percentile(r.cable, 0.99);
+  console.log(`Ratio graphql-ws p99 / cable p99 (phase 2): ${ratio.toFixed(2)}. Targets: ≤ 0.05 ms CPU per graphql-ws delivery, ratio ≤ 1.5.`);
+} finally {
+  clearInterval(ticker);
+  await release();
+}

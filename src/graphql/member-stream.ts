@@ -1,0 +1,90 @@
+/**
+ * One subscriber's results from a shared execution (multiplexer.ts): the
+ * group pushes each result without waiting, the subscriber's transport
+ * pulls at its own pace. At most SUBSCRIBER_BACKLOG results wait (the
+ * bound every subscription has, src/events/bus.ts); beyond that the oldest
+ * are dropped, so a slow subscriber never holds up the others nor fills
+ * memory. Returning it (the client unsubscribed, its socket closed) calls
+ * `onReturn` (which must bear being called again).
+ */
+import type { ExecutionResult } from 'graphql';
+import { SUBSCRIBER_BACKLOG } from '../events/bus.ts';
+
+export class MemberStream implements AsyncIterableIterator<ExecutionResult> {
+  private queue: ExecutionResult[] = [];
+  private head = 0;
+  private waiting?: { resolve(result: IteratorResult<ExecutionResult>): void; reject(error: unknown): void };
+  private ended = false;
+  private failure?: { error: unknown };
+
+  constructor(
+    private readonly onReturn: () => void,
+    private readonly backlog = SUBSCRIBER_BACKLOG,
+  ) {}
+
+  /** Results waiting to be pulled. */
+  get pending(): number {
+    return this.queue.length - this.head;
+  }
+
+  push(result: ExecutionResult): void {
+    if (this.ended) return;
+    const waiting = this.waiting;
+    if (waiting) {
+      this.waiting = undefined;
+      waiting.resolve({ value: result, done: false });
+      return;
+    }
+    this.queue.push(result);
+    if (this.pending > this.backlog) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.queue.length) this.queue = this.queue.slice(this.head), (this.head = 0);
+  }
+
+  /** Ends the stream after what is queued: with `error`, the subscriber's next pull throws it. */
+  end(error?: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (error !== undefined) this.failure = { error };
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (waiting) this.settle(waiting);
+  }
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    if (this.pending > 0) {
+      const value = this.queue[this.head]!;
+      this.queue[this.head++] = undefined as never;
+      if (this.head === this.queue.length) (this.queue = []), (this.head = 0);
+      return Promise.resolve({ value, done: false });
+    }
+    return new Promise((resolve, reject) => {
+      if (this.ended) this.settle({ resolve, reject });
+      else this.waiting = { resolve, reject };
+    });
+  }
+
+  return(): Promise<IteratorResult<ExecutionResult>> {
+    this.queue = [];
+    this.head = 0;
+    this.failure = undefined;
+    this.end();
+    this.onReturn();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    void this.return();
+    return Promise.reject(error);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private settle(waiting: { resolve(result: IteratorResult<ExecutionResult>): void; reject(error: unknown): void }): void {
+    const failure = this.failure;
+    this.failure = undefined;
+    if (failure) waiting.reject(failure.error);
+    else waiting.resolve({ value: undefined, done: true });
+  }
+}

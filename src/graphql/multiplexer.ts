@@ -1,0 +1,194 @@
+/**
+ * Multiplexed subscriptions: subscribers who send the same document,
+ * operation name and variables and reach the same things are executed ONCE
+ * per event, and the result goes to all of them (as Hasura does for live
+ * queries). An envelop plugin, so every transport that subscribes through
+ * Yoga (graphql-ws, Yoga's SSE, graphql-sse) gets it.
+ *
+ * - Who may share: a document every field of which answers for a reach
+ *   (shared-documents.ts), subscribed by a user (their reach in the account
+ *   the subscription listens to) or a contact (their session). Everyone
+ *   else (agent bots, platform apps, anonymous callers), every other
+ *   document, and /cable's own subscriptions run alone, as before.
+ * - Admission is each subscriber's own: their subscription is first
+ *   started for them as it would be alone (scope, auth scopes, checks); a
+ *   refusal is their answer; otherwise that probe is closed and they join
+ *   the group of (operation, reach): reach-groups.ts, shared with /cable's
+ *   audiences, places them, regroups them on membership events and lets go
+ *   of empty groups.
+ * - A group's execution runs with a context whose Visibility is fixed to
+ *   the group's reach, so it answers for the reach whatever becomes of the
+ *   subscriber it was started for; its results, errors included, go to
+ *   every member, each through its own bounded stream (member-stream.ts).
+ */
+import { createHash } from 'node:crypto';
+import { getArgumentValues, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Principal } from '../auth.ts';
+import { createContext, type Context, type ContextDeps } from '../context.ts';
+import type { PrismaClient } from '../db.ts';
+import { reachKey, sessionReach } from '../domain/access/reach.ts';
+import type { EventBus, SnyptoPubSub } from '../events/bus.ts';
+import { MemberStream } from './member-stream.ts';
+import { ReachGroups, type GroupSource, type Placement, type ReachGroup } from './reach-groups.ts';
+import { isShareableDocument, rootFieldOf } from './shared-documents.ts';
+import { resolveEventScope } from './subscriptions/events.ts';
+
+type SubscribeArgs = {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  operationName?: string | null;
+  variableValues?: Record<string, unknown> | null;
+  contextValue?: unknown;
+  rootValue?: unknown;
+};
+type SubscribeResult = AsyncIterableIterator<ExecutionResult> | ExecutionResult;
+type SubscribeFn = (args: SubscribeArgs) => SubscribeResult | Promise<SubscribeResult>;
+
+/** A subscriber of a shareable operation. */
+interface Subscriber {
+  principal: Principal;
+  placement: Placement;
+  /** The operation's key: equal documents, operation names and variables. */
+  operationKey: string;
+  /** What the group's execution runs (the operation, not the subscriber's context). */
+  args: SubscribeArgs;
+  subscribe: SubscribeFn;
+  stream: MemberStream;
+}
+
+export interface MultiplexerDeps extends ContextDeps {
+  db: PrismaClient;
+  bus: Pick<EventBus, 'listen' | 'pubsub'>;
+  onError(error: unknown): void;
+}
+
+const isStream = (result: SubscribeResult): result is AsyncIterableIterator<ExecutionResult> =>
+  typeof result === 'object' && result !== null && Symbol.asyncIterator in result;
+
+/** JSON with object keys sorted: equal variables, equal text. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/** Documents without source text (built in code) are told apart by identity. */
+const documentIds = new WeakMap<DocumentNode, number>();
+let nextDocumentId = 0;
+function documentText(document: DocumentNode): string {
+  const body = document.loc?.source.body;
+  if (body !== undefined) return body;
+  let id = documentIds.get(document);
+  if (id === undefined) documentIds.set(document, (id = ++nextDocumentId));
+  return `#document:${id}`;
+}
+
+function operationKeyOf(args: SubscribeArgs): string {
+  return createHash('sha256')
+    .update(stableJson([documentText(args.document), args.operationName ?? null, args.variableValues ?? {}]))
+    .digest('base64url');
+}
+
+/** The account a staff subscription listens to, as its own subscribe resolved it (the root field's `scope`). */
+async function accountOfStaffSubscription(args: SubscribeArgs, context: Context): Promise<number | null> {
+  const root = rootFieldOf(args.document, args.operationName);
+  const field = root && args.schema.getSubscriptionType()?.getFields()[root.field.name.value];
+  if (!root || !field || field.args.some((arg) => arg.name !== 'scope')) return null;
+  const { scope } = getArgumentValues(field, root.field, args.variableValues ?? {}) as { scope?: Parameters<typeof resolveEventScope>[1] };
+  return (await resolveEventScope(context, scope)).accountId;
+}
+
+export class Multiplexer {
+  private readonly groups: ReachGroups<Subscriber, ExecutionResult>;
+
+  constructor(private readonly deps: MultiplexerDeps) {
+    this.groups = new ReachGroups<Subscriber, ExecutionResult>({
+      db: deps.db,
+      bus: deps.bus,
+      placementOf: (subscriber) => subscriber.placement,
+      keyOf: (subscriber, reach) => `${subscriber.operationKey}|${reachKey(reach)}`,
+      start: (group, starter, events, emit) => this.execute(group, starter, events, emit),
+      deliver: (members, result) => {
+        for (const member of members) member.stream.push(result);
+      },
+      onError: deps.onError,
+    });
+  }
+
+  /** The envelop plugin: replaces the subscribe function of every subscription it may share. */
+  plugin(): Plugin<Context> {
+    return {
+      onSubscribe: ({ args, subscribeFn, setSubscribeFn }) => {
+        const context = args.contextValue as Context;
+        if (context.servesAudience || !isShareableDocument(args.schema, args.document)) return;
+        const kind = context.principal?.kind;
+        if (kind !== 'user' && kind !== 'contact') return;
+        setSubscribeFn(((shared: SubscribeArgs) => this.subscribe(shared, subscribeFn as SubscribeFn)) as never);
+      },
+    };
+  }
+
+  /**
+   * Starts the subscriber's own subscription (admission); when it is
+   * granted, closes it and joins the subscriber to its group. A subscriber
+   * no group takes (one could not start) runs alone.
+   */
+  private async subscribe(args: SubscribeArgs, subscribe: SubscribeFn): Promise<SubscribeResult> {
+    const probe = await subscribe(args);
+    if (!isStream(probe)) return probe;
+    await probe.return?.();
+    const context = args.contextValue as Context;
+    const principal = context.principal!;
+    const placement = await this.placementOf(args, context, principal);
+    if (!placement) return subscribe(args);
+    const subscriber: Subscriber = {
+      principal,
+      placement,
+      operationKey: operationKeyOf(args),
+      args: { schema: args.schema, document: args.document, operationName: args.operationName, variableValues: args.variableValues },
+      subscribe,
+      stream: new MemberStream(() => this.groups.leave(subscriber)),
+    };
+    if (await this.groups.join(subscriber)) return subscriber.stream;
+    return subscribe(args);
+  }
+
+  private async placementOf(args: SubscribeArgs, context: Context, principal: Principal): Promise<Placement> {
+    if (principal.kind === 'contact') return { reach: sessionReach(principal) };
+    if (principal.kind !== 'user') return null;
+    const accountId = await accountOfStaffSubscription(args, context);
+    return accountId === null ? null : { userId: principal.userId, accountId };
+  }
+
+  /** Runs the group's one execution, for its reach, and hands each result to the group. */
+  private async execute(
+    group: ReachGroup<Subscriber>,
+    starter: Subscriber,
+    events: SnyptoPubSub | undefined,
+    emit: (result: ExecutionResult) => void,
+  ): Promise<GroupSource | null> {
+    const contextValue = await createContext(this.deps, { principal: starter.principal }, { reach: group.reach, events });
+    const results = await starter.subscribe({ ...starter.args, contextValue });
+    if (!isStream(results)) return null;
+    let stopped = false;
+    void (async () => {
+      let failure: unknown;
+      try {
+        for await (const result of results) emit(result);
+      } catch (error) {
+        failure = error;
+      }
+      // The execution ended by itself (not let go): so do its members' streams, as they would alone.
+      if (!stopped) for (const member of [...group.members]) member.stream.end(failure), this.groups.leave(member);
+    })();
+    return {
+      stop: () => {
+        stopped = true;
+        void results.return?.();
+      },
+    };
+  }
+}
