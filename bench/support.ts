@@ -134,3 +134,20 @@ export async function withScratchDatabase<T>(databaseUrl: string, work: (url: st
     await admin.end();
   }
 }
+
+/**
+ * Calls `onCommit` with each message insert's id and the time (performance.now())
+ * it commits, as this process sees it: a trigger on `messages` sends a NOTIFY,
+ * which PostgreSQL delivers to the LISTEN at commit. Resolves to what stops it.
+ */
+export async function listenToMessageCommits(databaseUrl: string, onCommit: (messageId: number, at: number) => void) {
+  const listener = new pg.Client({ connectionString: databaseUrl });
+  await listener.connect();
+  await listener.query(`
+    CREATE FUNCTION bench_message_committed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN PERFORM pg_notify('bench_message_committed', NEW.id::text); RETURN NEW; END $$;
+    CREATE TRIGGER bench_message_committed AFTER INSERT ON messages FOR EACH ROW EXECUTE FUNCTION bench_message_committed();
+    LISTEN bench_message_committed;`);
+  listener.on('notification', (notification) => onCommit(Number(notification.payload), performance.now()));
+  return { end: () => listener.end() };
+}

@@ -24,7 +24,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import pg from 'pg';
 import { WebSocket } from 'ws';
-import { rest, spawnServer, withScratchDatabase, type Spawned } from '../support.ts';
+import { listenToMessageCommits, rest, spawnServer, withScratchDatabase, type Spawned } from '../support.ts';
 
 const idle = Number(process.env.BENCH_IDLE ?? 10_000);
 const subscribers = Number(process.env.BENCH_SUBSCRIBERS ?? 5_000);
@@ -117,30 +117,18 @@ async function fanOut(
   return { fromRequest: sort(fromRequest), fromCommit: fromCommit.length ? sort(fromCommit) : undefined };
 }
 
-/**
- * When each message insert commits, as this process sees it: a trigger on
- * `messages` sends a NOTIFY, which PostgreSQL delivers to the LISTEN at
- * commit. `next()` resolves with the next commit's time.
- */
+/** When each message insert commits (listenToMessageCommits); `next()` resolves with the next commit's time. */
 async function commitClock(url: string) {
-  const listener = new pg.Client({ connectionString: url });
-  await listener.connect();
-  await listener.query(`
-    CREATE FUNCTION bench_message_committed() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN PERFORM pg_notify('bench_message_committed', NEW.id::text); RETURN NEW; END $$;
-    CREATE TRIGGER bench_message_committed AFTER INSERT ON messages FOR EACH ROW EXECUTE FUNCTION bench_message_committed();
-    LISTEN bench_message_committed;`);
   const commits: number[] = [];
   const waiting: ((at: number) => void)[] = [];
-  listener.on('notification', () => {
-    const at = performance.now();
+  const listening = await listenToMessageCommits(url, (_id, at) => {
     const resolve = waiting.shift();
     if (resolve) resolve(at);
     else commits.push(at);
   });
   return {
     next: () => new Promise<number>((resolve) => (commits.length ? resolve(commits.shift()!) : waiting.push(resolve))),
-    end: () => listener.end(),
+    end: listening.end,
   };
 }
 

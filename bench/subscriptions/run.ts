@@ -22,7 +22,7 @@
 import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { WebSocket } from 'ws';
-import { processCpuMs, rest, spawnServer, type Spawned } from '../support.ts';
+import { listenToMessageCommits, processCpuMs, rest, spawnServer, type Spawned } from '../support.ts';
 
 const subscribers = Number(process.env.BENCH_SUBSCRIBERS ?? 300);
 const rate = Number(process.env.BENCH_RATE ?? 10);
@@ -110,18 +110,11 @@ async function until(what: string, probe: () => Promise<boolean>): Promise<void>
   }
 }
 
-/** Commit times of message inserts, by message id (LISTEN on a trigger's NOTIFY). */
+/** Commit times of message inserts, by message id. */
 async function commitClock(url: string) {
-  const listener = new pg.Client({ connectionString: url });
-  await listener.connect();
-  await listener.query(`
-    CREATE FUNCTION bench_message_committed() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN PERFORM pg_notify('bench_message_committed', NEW.id::text); RETURN NEW; END $$;
-    CREATE TRIGGER bench_message_committed AFTER INSERT ON messages FOR EACH ROW EXECUTE FUNCTION bench_message_committed();
-    LISTEN bench_message_committed;`);
   const commits = new Map<number, number>();
-  listener.on('notification', (n) => commits.set(Number(n.payload), performance.now()));
-  return { commits, end: () => listener.end() };
+  const listening = await listenToMessageCommits(url, (id, at) => commits.set(id, at));
+  return { commits, end: listening.end };
 }
 
 let progress = '';
