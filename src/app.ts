@@ -252,6 +252,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         config.shutdownTimeoutSeconds * 1000,
       );
       restoreLinkBase();
+      // prom-client's default GC metric observes for the life of the process and holds this registry:
+      // emptied, it no longer holds the app's gauges, and through them the stopped app and its database.
+      metrics.registry.clear();
     },
   };
   return app;

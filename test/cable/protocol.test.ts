@@ -5,13 +5,12 @@
  * (test/cable/malformed-frames.test.ts has the rest), the per-connection
  * limit, unsubscribing, and the restart handshake.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SUBSCRIPTIONS_PER_CONNECTION } from '../../src/cable/connection.ts';
 import { rawCable } from '../support/cable.ts';
 import { clientInbox, openSession, startConversation } from '../support/client-api.ts';
+import { migratedDataDir } from '../support/pglite-template.ts';
 import { accountPath, adminApi } from '../support/seed.ts';
 import { startServer, type TestServer } from '../support/server.ts';
 
@@ -128,7 +127,7 @@ describe('the connection', () => {
 
 describe('restart', () => {
   it('tells clients to reconnect on shutdown, and a restarted server accepts the same tokens', async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'snypto-cable-'));
+    const dataDir = await migratedDataDir('snypto-cable-');
     try {
       const first = await startServer({}, dataDir);
       const session = await contactSession(first);

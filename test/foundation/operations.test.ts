@@ -7,16 +7,15 @@
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { connectGraphqlWs } from '../support/graphql-ws.ts';
 import { rawCable } from '../support/cable.ts';
+import { migratedDataDir } from '../support/pglite-template.ts';
 import { createScratchDatabase, POSTGRES_ADMIN_URL, type ScratchDatabase } from '../support/scratch-database.ts';
 import { accountPath, adminApi, seedConversation } from '../support/seed.ts';
 import { ADMIN_TOKEN, startServer, type TestServer } from '../support/server.ts';
@@ -333,9 +332,10 @@ describe('Redis that accepts connections and never answers', () => {
     server = await startServer({ REDIS_URL: `redis://127.0.0.1:${(silent.address() as net.AddressInfo).port}` });
   });
   afterAll(async () => {
-    await server?.stop();
+    // The silent Redis goes first: the server's Redis clients, refused, quit at once instead of waiting out their close time.
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => silent.close(resolve));
+    await server?.stop();
   });
 
   it('answers /ready within its check timeout instead of hanging', async () => {
@@ -424,7 +424,7 @@ describe('src/main.ts in its own process', () => {
   let dataDir: string;
   let child: ChildProcessByStdio<null, Readable, null> | undefined;
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'snypto-ops-'));
+    dataDir = await migratedDataDir('snypto-ops-');
   });
   afterAll(async () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');

@@ -4,12 +4,13 @@
  * through the same migrations when DATABASE_URL is set.
  */
 import { spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { migrationsDir } from '../../prisma/migrator.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { client } from '../support/http.ts';
+import { emptyDataDir } from '../support/pglite-template.ts';
 import { createScratchDatabase, POSTGRES_ADMIN_URL } from '../support/scratch-database.ts';
 import { adminApi, seedConversation } from '../support/seed.ts';
 import { startServer } from '../support/server.ts';
@@ -50,17 +51,25 @@ describe('configuration', () => {
 
 describe('storage', () => {
   it('keeps the embedded database across a restart, and migrations run once', async () => {
-    const first = await startServer();
-    const { conversation } = await seedConversation(first);
-    await first.stop({ keepData: true });
-    const second = await startServer({}, first.dataDir);
+    // An empty directory, not a copy of the run's migrated template: the first start migrates it for real.
+    const dataDir = await emptyDataDir();
     try {
-      expect(second.app.database.appliedMigrations).toEqual([]);
-      const reply = await adminApi(second).get(`/api/v1/accounts/${second.accountId}/conversations/${conversation.id}`);
-      expect(reply.status).toBe(200);
-      expect(reply.body.uuid).toBe(conversation.uuid);
+      const first = await startServer({}, dataDir);
+      const migrations = (await readdir(migrationsDir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).length;
+      expect(first.app.database.appliedMigrations.length).toBe(migrations);
+      const { conversation } = await seedConversation(first);
+      await first.stop({ keepData: true });
+      const second = await startServer({}, dataDir);
+      try {
+        expect(second.app.database.appliedMigrations).toEqual([]);
+        const reply = await adminApi(second).get(`/api/v1/accounts/${second.accountId}/conversations/${conversation.id}`);
+        expect(reply.status).toBe(200);
+        expect(reply.body.uuid).toBe(conversation.uuid);
+      } finally {
+        await second.stop();
+      }
     } finally {
-      await second.stop();
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 

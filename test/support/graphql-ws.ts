@@ -60,6 +60,17 @@ export function connectGraphqlWs(wsUrl: string, connectionParams: Record<string,
 }
 
 /**
+ * How long each probe is waited for. A probe sent before the subscription was
+ * live never arrives (a live one arrives within milliseconds of its request),
+ * so the first waits are short and the next probe goes out soon; a probe that
+ * arrives after its wait still counts, at the next one.
+ */
+const PROBE_WAITS_MS = [50, 100, 200];
+const LATER_PROBE_WAIT_MS = 250;
+/** How long probing goes on before the subscription counts as never live. */
+const LIVE_WITHIN_MS = 12_500;
+
+/**
  * Resolves once the subscription is live on the server: sends probes (each a
  * real event the subscription selects) until one arrives. Later results that
  * are probes are to be skipped with `nextMatching`.
@@ -69,14 +80,15 @@ export async function untilLive<T>(
   sendProbe: () => Promise<unknown>,
   isProbe: (result: ExecutionResult<T>) => boolean,
 ): Promise<void> {
-  for (let attempt = 0; attempt < 50; attempt++) {
+  const deadline = Date.now() + LIVE_WITHIN_MS;
+  for (let attempt = 0; ; attempt++) {
     await sendProbe();
     try {
-      await subscription.nextMatching(isProbe, 250);
+      await subscription.nextMatching(isProbe, PROBE_WAITS_MS[attempt] ?? LATER_PROBE_WAIT_MS);
       return;
     } catch {
       /* not live yet: probe again */
     }
+    if (Date.now() > deadline) throw new Error('subscription never became live');
   }
-  throw new Error('subscription never became live');
 }

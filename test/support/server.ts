@@ -1,12 +1,15 @@
 /**
  * Starts the real Snypto server (the same createApp that `npm start` runs)
- * on a free port, with a fresh PGlite directory unless a DATABASE_URL is given.
+ * on a free port. Without a `dataDir` it gets a fresh PGlite directory, a
+ * copy of the run's migrated template (test/support/pglite-template.ts), so
+ * its migration runner finds nothing to do; a given `dataDir` is used as it
+ * is (an empty one is migrated for real). A DATABASE_URL in `env` puts the
+ * data in PostgreSQL instead.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { createApp, type App, type AppOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
+import { emptyDataDir, migratedDataDir } from './pglite-template.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const PLATFORM_TOKEN = 'test-platform-token-0123456789';
@@ -23,7 +26,8 @@ export interface TestServer {
 }
 
 export async function startServer(env: Record<string, string> = {}, dataDir?: string, options?: AppOptions): Promise<TestServer> {
-  const dir = dataDir ?? (await mkdtemp(path.join(tmpdir(), 'snypto-test-')));
+  // PostgreSQL (DATABASE_URL) keeps no data in the directory: nothing to copy there.
+  const dir = dataDir ?? (env.DATABASE_URL ? await emptyDataDir() : await migratedDataDir());
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',

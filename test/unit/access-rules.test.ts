@@ -11,9 +11,7 @@
  * be the same, and the same as the rule in plain words. The loaders of
  * src/domain/actor.ts that answer from the rule are held to it too.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db.ts';
@@ -29,13 +27,14 @@ import {
 import { inboxReachOfUsers, visibleInboxIds, type AccountActor } from '../../src/domain/actor.ts';
 import { Prisma } from '../../src/generated/prisma/client.ts';
 import { fuzzParameters, fuzzTimeout } from '../fuzz/settings.ts';
+import { migratedDataDir } from '../support/pglite-template.ts';
 
 let directory: string;
 let database: Database;
 const prisma = () => database.prisma;
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'snypto-access-rules-'));
+  directory = await migratedDataDir('snypto-access-rules-');
   database = await openDatabase({ databaseUrl: undefined, databasePoolSize: 1, dataDir: directory });
   await database.startupDone();
 });

@@ -5,11 +5,11 @@
  * redelivery carries the delivery id of the attempt the crash cut short.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migratedDataDir } from '../support/pglite-template.ts';
 import { startWebhookSink, type WebhookSink } from '../support/webhook-sink.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -23,7 +23,7 @@ const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
   sink = await startWebhookSink();
-  dataDir = await mkdtemp(path.join(tmpdir(), 'snypto-crash-'));
+  dataDir = await migratedDataDir('snypto-crash-');
 });
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
