@@ -8,7 +8,10 @@
  * DATABASE_URL is set, on a throw-away database of that PostgreSQL server.
  * A bare Yoga hello-world runs in the same way in the same run, and every
  * figure is also printed as a ratio to it: these machines are shared and
- * noisy, so ratios measured side by side are what to compare.
+ * noisy, so ratios measured side by side are what to compare. Each row
+ * also shows the server's CPU time per request (Snypto's process only, from
+ * /proc; PostgreSQL's own work is not in it), which the machine's load
+ * disturbs far less than the request rate.
  *
  * Each database is measured first as a busy system serves it: with every
  * cache off (SNYPTO_READ_CACHE_ENTRIES=0), and with only the authentication
@@ -26,7 +29,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { figuresOf, spawnServer, withScratchDatabase, type Figures } from '../support.ts';
+import { figuresOf, processCpuMs, spawnServer, withScratchDatabase, type Figures, type Spawned } from '../support.ts';
 import { BENCH_TOKEN, seed, startWriter, type Seeded } from './seed.ts';
 import { CONVERSATION_LIST, CONVERSATION_LIST_WITH_MESSAGES } from './conversation-list.ts';
 
@@ -37,12 +40,17 @@ const writesPerSecond = Number(process.env.BENCH_WRITES_PER_SECOND ?? 10);
 const token = BENCH_TOKEN;
 
 
-async function drive(url: string, body: string, headers: Record<string, string> = {}): Promise<Figures> {
+/** Figures of a timed run, with the server's CPU time (user + system, from /proc) per request. */
+type Driven = Figures & { cpuMsPerRequest: number };
+
+async function drive(server: Spawned, body: string, headers: Record<string, string> = {}): Promise<Driven> {
+  const { url } = server;
   // Check the answer once before timing it.
   const check = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   const checked = (await check.json()) as { errors?: unknown };
   if (!check.ok || checked.errors) throw new Error(`the benchmarked query fails: ${JSON.stringify(checked)}`);
   await autocannon({ url: `${url}/graphql`, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections, duration: 2 });
+  const cpuBefore = await processCpuMs(server.child.pid!);
   const result = await autocannon({
     url: `${url}/graphql`,
     method: 'POST',
@@ -51,7 +59,8 @@ async function drive(url: string, body: string, headers: Record<string, string> 
     connections,
     duration: seconds,
   });
-  return figuresOf(result);
+  const cpuMs = (await processCpuMs(server.child.pid!)) - cpuBefore;
+  return { ...figuresOf(result), cpuMsPerRequest: cpuMs / Math.max(result.requests.total, 1) };
 }
 
 /** The caches a run keeps: none, the credential caches alone, or all of them (the default). */
@@ -68,8 +77,8 @@ const CACHE_SETTINGS = [
  * (results kept per caller until the next committed write), alone and
  * while messages are being posted (each write makes every cached result stale).
  */
-async function benchSnypto(label: string, env: Record<string, string>): Promise<[string, Figures][]> {
-  const rows: [string, Figures][] = [];
+async function benchSnypto(label: string, env: Record<string, string>): Promise<[string, Driven][]> {
+  const rows: [string, Driven][] = [];
   const headers = { authorization: `Bearer ${token}` };
   let seeded: Seeded | undefined;
   for (const [caches, cacheEnv] of CACHE_SETTINGS) {
@@ -78,12 +87,12 @@ async function benchSnypto(label: string, env: Record<string, string>): Promise<
       seeded ??= await seed(server.url, conversationCount);
       const body = (query: string) => JSON.stringify({ query, variables: { account: seeded!.account } });
       console.log(`${label}, ${caches}…`);
-      rows.push([`${label}, list, ${caches}`, await drive(server.url, body(CONVERSATION_LIST), headers)]);
+      rows.push([`${label}, list, ${caches}`, await drive(server, body(CONVERSATION_LIST), headers)]);
       if (caches === 'all caches off')
-        rows.push([`${label}, list with last 20 messages, ${caches}`, await drive(server.url, body(CONVERSATION_LIST_WITH_MESSAGES), headers)]);
+        rows.push([`${label}, list with last 20 messages, ${caches}`, await drive(server, body(CONVERSATION_LIST_WITH_MESSAGES), headers)]);
       if (caches !== 'query-result cache on') continue;
       const stop = startWriter(server.url, seeded.messagePaths, writesPerSecond);
-      const figures = await drive(server.url, body(CONVERSATION_LIST), headers);
+      const figures = await drive(server, body(CONVERSATION_LIST), headers);
       const { posted, failed } = stop();
       rows.push([`${label}, list, ${caches}, ${posted} writes (${failed} failed) during the run`, figures]);
     } finally {
@@ -93,16 +102,16 @@ async function benchSnypto(label: string, env: Record<string, string>): Promise<
   return rows;
 }
 
-async function benchHello(): Promise<Figures> {
+async function benchHello(): Promise<Driven> {
   const server = await spawnServer('bench/graphql/hello-server.ts', {});
   try {
-    return await drive(server.url, JSON.stringify({ query: '{ hello }' }));
+    return await drive(server, JSON.stringify({ query: '{ hello }' }));
   } finally {
     await server.stop();
   }
 }
 
-const rows: [string, Figures][] = [];
+const rows: [string, Driven][] = [];
 const hello = await benchHello();
 rows.push(['Yoga hello-world (baseline)', hello]);
 
@@ -121,9 +130,9 @@ if (process.env.DATABASE_URL)
   );
 
 console.log(`\nConversation list, 25 per page with last message, contact and assignee (the deeper list adds each one's last 20 messages): ${connections} connections, ${seconds} s each`);
-console.log('| server | requests/s | p50 ms | p99 ms | errors | requests/s vs hello-world | p99 vs hello-world |');
-console.log('|---|---:|---:|---:|---:|---:|---:|');
+console.log('| server | requests/s | p50 ms | p99 ms | errors | server CPU ms per request | requests/s vs hello-world | p99 vs hello-world |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const [label, f] of rows)
   console.log(
-    `| ${label} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.errors} | ${(f.rps / hello.rps).toFixed(3)} | ${(f.p99 / Math.max(hello.p99, 1)).toFixed(1)}× |`,
+    `| ${label} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.cpuMsPerRequest.toFixed(2)} | ${(f.rps / hello.rps).toFixed(3)} | ${(f.p99 / Math.max(hello.p99, 1)).toFixed(1)}× |`,
   );

@@ -87,17 +87,15 @@ async function statementsFor(first: number) {
  * loads a row's relations in the same statement as the row):
  *  1-2  the caller: access token; membership with the account's status;
  *  3    the account;
- *  4    the page of conversations with their contacts, assignee bots and inboxes;
+ *  4    the page of conversations with their contacts, inboxes and assignees
+ *       (agents with their memberships, bots: types/conversation.ts);
  *  5    totalCount;
  *  6    unread counts;
  *  7    last message ids (DISTINCT ON);
- *  8    agent assignees with their users (one per-request loader, types/agent.ts loadAgent);
- *  9    the last messages with their sender contacts and bots.
- * Agent senders go through the same loader as assignees; here the senders are
- * among the assignees, so they cost nothing more (other agents would cost one
- * more statement, whatever the page size).
+ *  8    the last messages with their senders (contacts, bots, agents with
+ *       their memberships: types/message.ts).
  */
-const EXPECTED_STATEMENTS = 9;
+const EXPECTED_STATEMENTS = 8;
 
 describe('conversation list statement count', () => {
   it('is the same bounded number for 5 and for 25 conversations', async () => {

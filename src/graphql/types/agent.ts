@@ -124,9 +124,22 @@ builder.prismaObjectField('Account', 'agents', (t) =>
 );
 
 /**
- * The Agent rows for (account, user) pairs, batched per request: conversation
- * assignees and message senders are users, shown as agents of the account.
- * Null when the user has left the account.
+ * What a relation to a user selects so that the user's Agent row in any of
+ * their accounts comes in the parent's own statement: the user with their
+ * memberships (a user is a member of few accounts). `agentOfUser` picks the
+ * one of the parent's account; a user who left it is no agent of it (null).
+ */
+export const userAsAgentSelect = { include: { accountUsers: true } } as const;
+
+export function agentOfUser(user: (User & { accountUsers: AccountUser[] }) | null, accountId: number): AgentRow | null {
+  const membership = user?.accountUsers.find((m) => m.accountId === accountId);
+  return user && membership ? { ...membership, user } : null;
+}
+
+/**
+ * The Agent rows for (account, user) pairs, batched per request, for a user
+ * not loaded with its parent (an event's performer). Null when the user has
+ * left the account.
  */
 export function loadAgent(context: Context, accountId: number, userId: number) {
   return context

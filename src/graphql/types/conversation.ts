@@ -1,17 +1,18 @@
 /**
- * Conversation: a thread between a contact and the agents of an inbox. The
- * per-conversation computed fields (`unreadCount`, `lastMessage`, an agent
- * `assignee`) are batched per request, so a page of conversations costs the
- * same few statements whatever its size. They are the domain's views
- * (domain/conversations/view.ts); who sees which conversation and message is
- * access/rules.ts, asked through `context.access`.
+ * Conversation: a thread between a contact and the agents of an inbox. Its
+ * `assignee` is selected into the statement that loads the conversations
+ * (relationJoins); `unreadCount` and `lastMessage` are batched per request;
+ * so a page of conversations costs the same few statements whatever its
+ * size. They are the domain's views (domain/conversations/view.ts); who sees
+ * which conversation and message is access/rules.ts, asked through
+ * `context.access`.
  */
 import type { Context } from '../../context.ts';
 import { lastMessageIds, loadUnreadCounts, UNREAD_CAP } from '../../domain/conversations/view.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { builder } from '../builder.ts';
 import { AgentBotType } from './agent-bot.ts';
-import { AgentType, loadAgent } from './agent.ts';
+import { AgentType, agentOfUser, userAsAgentSelect } from './agent.ts';
 import { ConversationPriorityEnum, ConversationStatusEnum } from './enums.ts';
 import './conversation-queries.ts';
 
@@ -35,7 +36,11 @@ function loadUnreadCount(context: Context, conversation: { id: number }) {
 /**
  * The last message of each conversation that the viewer may see
  * (`context.access.seenMessages`: a contact, the last chat message), with
- * the client's selection: one statement for the ids, one for the messages.
+ * the client's selection: one statement for the ids (DISTINCT ON over the
+ * conversation's message index), one for the messages with their senders.
+ * Not a relation select: Prisma's relationJoins builds the JSON of every
+ * message of a conversation before it applies `take: 1`, which grows with
+ * the conversation.
  */
 function loadLastMessage(context: Context, query: object, conversation: { id: number }) {
   const seen = context.access.seenMessages;
@@ -83,11 +88,9 @@ export const ConversationType = builder.prismaNode('Conversation', {
       type: ConversationAssigneeUnion,
       nullable: true,
       description: 'The agent or agent bot the conversation is assigned to.',
-      select: { assigneeAgentBot: true },
-      resolve: (conversation, _args, context) =>
-        conversation.assigneeId !== null
-          ? loadAgent(context, conversation.accountId, conversation.assigneeId)
-          : conversation.assigneeAgentBot,
+      // In the conversation's own statement: an agent with their memberships (agent.ts), or the bot.
+      select: { assigneeAgentBot: true, assignee: userAsAgentSelect },
+      resolve: (conversation) => agentOfUser(conversation.assignee, conversation.accountId) ?? conversation.assigneeAgentBot,
     }),
     unreadCount: t.int({
       description: `Incoming messages since the agents last looked (at most ${UNREAD_CAP}).`,

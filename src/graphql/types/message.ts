@@ -13,7 +13,7 @@ import { countMessages, loadMessageWindows, messageWindow } from '../../domain/m
 import { ValidationError } from '../../errors.ts';
 import type { Message } from '../../generated/prisma/client.ts';
 import { builder } from '../builder.ts';
-import { AgentType, loadAgent } from './agent.ts';
+import { AgentType, agentOfUser, userAsAgentSelect } from './agent.ts';
 import { AgentBotType } from './agent-bot.ts';
 import { ContactType } from './contact.ts';
 import { MessageContentTypeEnum, MessageStatusEnum, MessageTypeEnum } from './enums.ts';
@@ -65,12 +65,12 @@ export const MessageType = builder.prismaNode('Message', {
       type: MessageSenderUnion,
       nullable: true,
       description: 'Null when the sender is gone (an agent who left the account, a deleted contact or bot).',
-      select: { senderContact: true, senderAgentBot: true },
-      resolve: async (message, _args, context) => {
+      // The sender comes in the message's own statement, an agent with their memberships (agent.ts).
+      select: { senderContact: true, senderAgentBot: true, senderUser: userAsAgentSelect },
+      resolve: (message) => {
         if (message.senderContact) return asSender(message.senderContact, 'Contact');
         if (message.senderAgentBot) return asSender(message.senderAgentBot, 'AgentBot');
-        if (message.senderUserId === null) return null;
-        return asSender(await loadAgent(context, message.accountId, message.senderUserId), 'Agent');
+        return asSender(agentOfUser(message.senderUser, message.accountId), 'Agent');
       },
     }),
   }),
