@@ -25,6 +25,7 @@ import { Audiences } from './cable/audiences.ts';
 import { RoomChannel } from './cable/room-channel.ts';
 import { CableServer } from './cable/server.ts';
 import { createGraphqlServer, GRAPHQL_SSE_PATH } from './graphql/yoga.ts';
+import { mountLanding } from './http/landing.ts';
 import { isRestPath, mountRoutes, normalisedRestPath } from './rest/adapter.ts';
 import { mountAttachmentDownload } from './rest/attachment-download.ts';
 import { TOO_DEEP_BODY } from './rest/errors.ts';
@@ -172,6 +173,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   http.setNotFoundHandler((_request, reply) => reply.code(404).send({ status: 404, error: 'Not Found' }));
 
+  mountLanding(http, { database: database.kind });
   http.get('/health', async () => ({ status: 'ok' }));
   readiness.mount(http);
   metrics.mount(http);

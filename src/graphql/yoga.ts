@@ -1,10 +1,18 @@
 /**
- * GraphQL over HTTP and SSE (Yoga), GraphiQL at `/graphql`. Domain errors
- * become GraphQL errors with a stable `extensions.code`; anything unexpected
- * is masked.
+ * GraphQL over HTTP and SSE (Yoga), GraphiQL at `/graphql` (self-contained,
+ * so it works offline). Domain errors become GraphQL errors with a stable
+ * `extensions.code`; anything unexpected is masked.
  */
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
-import { createYoga, createGraphQLError, maskError as defaultMaskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import {
+  createYoga,
+  createGraphQLError,
+  maskError as defaultMaskError,
+  type GraphiQLOptions,
+  type Plugin,
+  type YogaServerInstance,
+} from 'graphql-yoga';
 import { randomUUID } from 'node:crypto';
 import type { Request as SseRequest, Response as SseResponse } from 'graphql-sse';
 import { createContext, principalOf, type AudienceOptions, type Context, type Credentials } from '../context.ts';
@@ -104,11 +112,29 @@ const useDataOnRefusedSubscription = (): Plugin => ({
   }),
 });
 
+/**
+ * Yoga's own GraphiQL page loads its scripts, styles and editor workers from a
+ * CDN (offline: a blank page). @graphql-yoga/render-graphiql's page has them
+ * all inlined (the Monaco workers as blob: URLs, fonts and icons as data:
+ * URLs): about 9 MB of HTML that takes tens of milliseconds to build, so it is
+ * built once per set of options rather than on every request.
+ */
+function offlineGraphiQL(): (options: GraphiQLOptions) => string {
+  let page: { options: string; html: string } | undefined;
+  return (options) => {
+    const key = JSON.stringify(options);
+    if (page?.options !== key) page = { options: key, html: renderGraphiQL(options) };
+    return page.html;
+  };
+}
+
 export function createGraphqlServer(deps: GraphqlDeps): YogaServerInstance<Record<string, unknown>, Context> {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    graphiql: { title: 'Snypto GraphiQL' },
+    renderGraphiQL: offlineGraphiQL(),
     logging: false,
     // `/graphql/stream`: the graphql-sse protocol (single and distinct connection modes).
     // `/graphql` itself answers `Accept: text/event-stream` with Yoga's own GraphQL over SSE.
