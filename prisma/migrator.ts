@@ -104,6 +104,16 @@ async function appliedMigrationNames(adapterFactory: SqlMigrationAwareDriverAdap
   }
 }
 
+/**
+ * Whether some migration folder is not recorded as applied (one query; the
+ * schema engine is not loaded). A database without the history table has
+ * them all pending.
+ */
+export async function hasPendingMigrations(adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<boolean> {
+  const [migrationsList, applied] = await Promise.all([loadMigrationList(), appliedMigrationNames(adapterFactory)]);
+  return migrationsList.migrationDirectories.some((dir) => !applied.has(dir.path));
+}
+
 /** Applies every migration not yet applied; returns the names it applied. */
 export async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
   const migrationsList = await loadMigrationList();

@@ -10,7 +10,9 @@
  * (src/model-writes.ts), hand-written statements are made with
  * `writes('table')` (src/write-tables.ts).
  */
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -22,11 +24,12 @@ import type {
   SqlQuery,
   SqlQueryable,
 } from '@prisma/driver-adapter-utils';
-import { applyMigrations } from '../prisma/migrator.ts';
+import { hasPendingMigrations } from '../prisma/migrator.ts';
 import type { Config } from './config.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { operationDeclarations, type DataModel } from './model-writes.ts';
 import { DriverTransactionSql, PrismaTransactionSql, preparedStatementName, type RawSql } from './raw-sql.ts';
+import { migrateApart } from './migration-worker.ts';
 import { currentClaim, isPlainSelect, runDeclared, runTransactionScope } from './write-tables.ts';
 
 export type { PrismaClient };
@@ -369,7 +372,10 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databas
       );
     const releaseStartup = await takeStartupLock(config.databaseUrl);
     try {
-      const appliedMigrations = await applyMigrations(adapter());
+      // The schema engine runs only when something is pending, and apart (src/migration-worker.ts).
+      const appliedMigrations = (await hasPendingMigrations(adapter()))
+        ? await migrateApart({ kind: 'postgresql', connectionString: config.databaseUrl, poolSize: config.databasePoolSize })
+        : [];
       return databaseOver(adapter(), 'postgresql', appliedMigrations, {
         startupDone: releaseStartup,
         close: async (prisma) => {
@@ -384,14 +390,50 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databas
   }
 
   await mkdir(config.dataDir, { recursive: true });
-  const pglite = await PGlite.create(config.dataDir);
-  const appliedMigrations = await applyMigrations(new PrismaPGlite(pglite));
-  return databaseOver(new PrismaPGlite(pglite), 'pglite', appliedMigrations, {
+  const { dataDir } = config;
+  // A new data directory: initdb and the migrations, apart (src/migration-worker.ts), so that the memory
+  // they grow goes back to the system; an existing one runs the schema engine only when something is pending.
+  let appliedMigrations = existsSync(path.join(dataDir, 'PG_VERSION')) ? [] : await migrateApart({ kind: 'pglite', dataDir });
+  await chooseBufferPool(dataDir);
+  let pglite = await PGlite.create(dataDir);
+  if (appliedMigrations.length === 0 && (await hasPendingMigrations(new PrismaPGlite(pglite)))) {
+    await pglite.close();
+    appliedMigrations = await migrateApart({ kind: 'pglite', dataDir });
+    pglite = await PGlite.create(dataDir);
+  }
+  const opened = pglite;
+  return databaseOver(new PrismaPGlite(opened), 'pglite', appliedMigrations, {
     // One process owns an embedded database: there is nobody to wait for.
     startupDone: async () => undefined,
     close: async (prisma) => {
       await prisma.$disconnect();
-      await pglite.close();
+      await opened.close();
     },
   });
+}
+
+/**
+ * PostgreSQL's buffer pool of an embedded database. PGlite sets the pool up
+ * in its WebAssembly memory at every start, all of it resident: initdb's
+ * 128MB made a third of the server's memory and half a second of its
+ * start. 16MB holds the hot pages of a small team's data; the rest is read
+ * from the files (and the system's page cache).
+ */
+export const EMBEDDED_SHARED_BUFFERS = '16MB';
+
+/** initdb's line as it writes it: a data directory whose pool nobody chose. */
+const INITDB_SHARED_BUFFERS = /^shared_buffers = 128MB(\t+# min 128kB)?$/m;
+
+/**
+ * Gives an embedded data directory Snypto's buffer pool, in its
+ * postgresql.conf (PGlite reads it at each start), where the line is still
+ * initdb's default; a value an operator wrote there stays.
+ */
+async function chooseBufferPool(dataDir: string): Promise<void> {
+  const file = path.join(dataDir, 'postgresql.conf');
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined || !INITDB_SHARED_BUFFERS.test(text)) return;
+  const line = `shared_buffers = ${EMBEDDED_SHARED_BUFFERS}\t\t\t# Snypto's choice (initdb's: 128MB); min 128kB`;
+  await writeFile(`${file}.snypto`, text.replace(INITDB_SHARED_BUFFERS, line));
+  await rename(`${file}.snypto`, file);
 }

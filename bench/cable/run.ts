@@ -19,12 +19,26 @@
  *
  * Snypto runs in its own process on a scratch PostgreSQL database
  * (DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test).
+ *
+ * Its first line (stderr) says how long it will take; progress lines follow
+ * on stderr, the figures on stdout. The scratch database and both servers go
+ * at the end, on failure and on Ctrl-C (bench/support.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import pg from 'pg';
 import { WebSocket } from 'ws';
-import { listenToMessageCommits, rest, spawnServer, withScratchDatabase, type Spawned } from '../support.ts';
+import {
+  announce,
+  ESTIMATE,
+  finished,
+  listenToMessageCommits,
+  phase,
+  rest,
+  spawnServer,
+  withScratchDatabase,
+  type Spawned,
+} from '../support.ts';
 
 const idle = Number(process.env.BENCH_IDLE ?? 10_000);
 const subscribers = Number(process.env.BENCH_SUBSCRIBERS ?? 5_000);
@@ -33,6 +47,20 @@ const warmup = Number(process.env.BENCH_WARMUP ?? 1);
 const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const token = 'bench-admin-token-0123456789';
 
+/** Rough costs (seconds) on the 2-core machine, for the estimate. */
+const SOCKETS_PER_SECOND = 2_000;
+const AGENTS_PER_SECOND = 150;
+const roundSeconds = 0.25 + subscribers / 25_000;
+const oneServer = (2 * idle + subscribers) / SOCKETS_PER_SECOND + 4.5 + 2 * (warmup + rounds) * roundSeconds;
+announce(
+  `/cable: ${idle} idle connections, then ${subscribers} subscribers sent ${rounds} broadcasts (after ${warmup} not counted), on Snypto then on a bare ws server`,
+  {
+    'set-up': ESTIMATE.serverStart + 1 + subscribers / AGENTS_PER_SECOND,
+    Snypto: oneServer,
+    'bare ws': oneServer,
+  },
+);
+
 /** Resident memory of a process, in bytes. */
 async function rss(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -40,6 +68,10 @@ async function rss(pid: number): Promise<number> {
 }
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sockets opened since the current phase set it to 0, for progress lines. */
+let opened = 0;
+const openedStatus = (of: number) => () => `${opened} of ${of} sockets open`;
 
 /** Opens `count` sockets to `url`, 200 at a time; each resolves once welcomed. */
 async function openSockets(url: string, count: number, onMessage?: (socket: WebSocket, frame: Buffer) => void): Promise<WebSocket[]> {
@@ -54,7 +86,11 @@ async function openSockets(url: string, count: number, onMessage?: (socket: WebS
         resolve(socket);
       });
     });
-  for (let i = 0; i < count; i += 200) sockets.push(...(await Promise.all(Array.from({ length: Math.min(200, count - i) }, one))));
+  for (let i = 0; i < count; i += 200) {
+    const batch = await Promise.all(Array.from({ length: Math.min(200, count - i) }, one));
+    sockets.push(...batch);
+    opened += batch.length;
+  }
   return sockets;
 }
 
@@ -69,7 +105,12 @@ async function closeAll(sockets: WebSocket[]) {
  * any first connection costs once (compiled code, buffers, the start-up's
  * garbage) is paid before the first reading, so it does not count.
  */
-async function memoryPerConnection(server: Spawned, url: string): Promise<number> {
+async function memoryPerConnection(server: Spawned, url: string, label: string): Promise<number> {
+  opened = 0;
+  return phase(`${label}: ${idle} idle connections`, () => measureMemory(server, url), openedStatus(idle));
+}
+
+async function measureMemory(server: Spawned, url: string): Promise<number> {
   const half = Math.floor(idle / 2);
   const first = await openSockets(url, half);
   await settle(2_000);
@@ -89,6 +130,10 @@ interface Delays {
   fromCommit?: number[];
 }
 
+/** The broadcast round under way (negative: warm-up), for progress lines. */
+let broadcastRound = 0;
+const roundStatus = () => (broadcastRound < 0 ? `warm-up round ${broadcastRound + warmup + 1} of ${warmup}` : `round ${broadcastRound + 1} of ${rounds}`);
+
 /**
  * Fans `warmup` + `rounds` events out to `count` sockets: `fire` starts one
  * (and, for Snypto, resolves with when it committed); each socket reports
@@ -102,6 +147,7 @@ async function fanOut(
   const fromRequest: number[] = [];
   const fromCommit: number[] = [];
   for (let round = -warmup; round < rounds; round++) {
+    broadcastRound = round;
     const started = performance.now();
     const all = arrivals.expect(round);
     const committed = await fire(round);
@@ -157,58 +203,84 @@ function roundWaiter(count: number) {
 }
 
 async function snyptoRun(url: string) {
-  const server = await spawnServer('src/main.ts', { DATABASE_URL: url, SNYPTO_DATA_DIR: tmpdir(), SNYPTO_ADMIN_TOKEN: token });
+  const server = await phase('starting Snypto', () =>
+    spawnServer('src/main.ts', { DATABASE_URL: url, SNYPTO_DATA_DIR: tmpdir(), SNYPTO_ADMIN_TOKEN: token }),
+  );
   try {
     const cableUrl = `${server.url.replace(/^http/, 'ws')}/cable`;
-    const memory = await memoryPerConnection(server, cableUrl);
+    const memory = await memoryPerConnection(server, cableUrl, 'Snypto');
 
-    const profile = await rest(server.url, token, 'GET', '/api/v1/profile');
-    const account = `/api/v1/accounts/${profile.account_id}`;
-    const inbox = await rest(server.url, token, 'POST', `${account}/inboxes`, { name: 'Bench', channel: { type: 'api' } });
-    const contact = await rest(server.url, token, 'POST', `${account}/contacts`, { name: 'Customer', inbox_id: inbox.id });
-    const conversation = await rest(server.url, token, 'POST', `${account}/conversations`, {
-      source_id: contact.payload.contact_inbox.source_id,
-    });
-    // Distinct agents, each a member of the inbox, each subscribing with their own pubsub_token.
-    for (let i = 0; i < subscribers; i += 500)
-      await rest(server.url, token, 'POST', `${account}/agents/bulk_create`, {
-        emails: Array.from({ length: Math.min(500, subscribers - i) }, (_, k) => `agent-${i + k}@bench.test`),
-      });
-    const db = new pg.Client({ connectionString: url });
-    await db.connect();
-    const { rows: agents } = await db.query<{ id: number; pubsub_token: string }>(
-      `SELECT u.id, u.pubsub_token FROM users u JOIN account_users au ON au.user_id = u.id
-       WHERE au.account_id = $1 AND au.role = 'agent' ORDER BY u.id`,
-      [profile.account_id],
+    let agentsMade = 0;
+    const seeded = await phase(
+      `Snypto: ${subscribers} agents, members of one inbox`,
+      async () => {
+        const profile = await rest(server.url, token, 'GET', '/api/v1/profile');
+        const account = `/api/v1/accounts/${profile.account_id}`;
+        const inbox = await rest(server.url, token, 'POST', `${account}/inboxes`, { name: 'Bench', channel: { type: 'api' } });
+        const contact = await rest(server.url, token, 'POST', `${account}/contacts`, { name: 'Customer', inbox_id: inbox.id });
+        const conversation = await rest(server.url, token, 'POST', `${account}/conversations`, {
+          source_id: contact.payload.contact_inbox.source_id,
+        });
+        // Distinct agents, each a member of the inbox, each subscribing with their own pubsub_token.
+        for (let i = 0; i < subscribers; i += 500) {
+          await rest(server.url, token, 'POST', `${account}/agents/bulk_create`, {
+            emails: Array.from({ length: Math.min(500, subscribers - i) }, (_, k) => `agent-${i + k}@bench.test`),
+          });
+          agentsMade = Math.min(subscribers, i + 500);
+        }
+        const db = new pg.Client({ connectionString: url });
+        await db.connect();
+        const { rows: agents } = await db.query<{ id: number; pubsub_token: string }>(
+          `SELECT u.id, u.pubsub_token FROM users u JOIN account_users au ON au.user_id = u.id
+           WHERE au.account_id = $1 AND au.role = 'agent' ORDER BY u.id`,
+          [profile.account_id],
+        );
+        await db.end();
+        for (let i = 0; i < agents.length; i += 1000)
+          await rest(server.url, token, 'POST', `${account}/inbox_members`, { inbox_id: inbox.id, user_ids: agents.slice(i, i + 1000).map((a) => a.id) });
+        return { profile, account, conversation, agents };
+      },
+      () => `${agentsMade} of ${subscribers} agents`,
     );
-    await db.end();
-    for (let i = 0; i < agents.length; i += 1000)
-      await rest(server.url, token, 'POST', `${account}/inbox_members`, { inbox_id: inbox.id, user_ids: agents.slice(i, i + 1000).map((a) => a.id) });
+    const { profile, account, conversation, agents } = seeded;
     const identifierOf = (i: number) =>
       JSON.stringify({ channel: 'RoomChannel', pubsub_token: agents[i]!.pubsub_token, user_id: agents[i]!.id, account_id: profile.account_id });
     const waiter = roundWaiter(subscribers);
     const indexOf = new Map<WebSocket, number>();
     let confirmed = 0;
     let allConfirmed: () => void = () => undefined;
-    const sockets = await openSockets(cableUrl, subscribers, (socket, frame) => {
-      if (frame.includes('"message.created"')) waiter.arrived(indexOf.get(socket)!);
-      // Settled once confirmed and answered with presence.update (which comes right after the confirmation).
-      else if (frame.includes('"presence.update"') && ++confirmed === subscribers) allConfirmed();
-    });
-    sockets.forEach((socket, i) => indexOf.set(socket, i));
-    await new Promise<void>((resolve) => {
-      allConfirmed = resolve;
-      sockets.forEach((socket, i) => socket.send(JSON.stringify({ command: 'subscribe', identifier: identifierOf(i) })));
-    });
-    const commits = await commitClock(url);
-    const delays = await fanOut(
-      subscribers,
-      async (round) => {
-        const committed = commits.next();
-        await rest(server.url, token, 'POST', `${account}/conversations/${conversation.id}/messages`, { content: `Broadcast ${round}` });
-        return committed;
+    const sockets = await phase(
+      `Snypto: ${subscribers} RoomChannel subscribers`,
+      async () => {
+        opened = 0;
+        const sockets = await openSockets(cableUrl, subscribers, (socket, frame) => {
+          if (frame.includes('"message.created"')) waiter.arrived(indexOf.get(socket)!);
+          // Settled once confirmed and answered with presence.update (which comes right after the confirmation).
+          else if (frame.includes('"presence.update"') && ++confirmed === subscribers) allConfirmed();
+        });
+        sockets.forEach((socket, i) => indexOf.set(socket, i));
+        await new Promise<void>((resolve) => {
+          allConfirmed = resolve;
+          sockets.forEach((socket, i) => socket.send(JSON.stringify({ command: 'subscribe', identifier: identifierOf(i) })));
+        });
+        return sockets;
       },
-      waiter,
+      () => (opened < subscribers ? openedStatus(subscribers)() : `${confirmed} of ${subscribers} subscriptions confirmed`),
+    );
+    const commits = await commitClock(url);
+    const delays = await phase(
+      `Snypto: ${warmup} + ${rounds} broadcasts to ${subscribers} subscribers`,
+      () =>
+        fanOut(
+          subscribers,
+          async (round) => {
+            const committed = commits.next();
+            await rest(server.url, token, 'POST', `${account}/conversations/${conversation.id}/messages`, { content: `Broadcast ${round}` });
+            return committed;
+          },
+          waiter,
+        ),
+      roundStatus,
     );
     await commits.end();
     await closeAll(sockets);
@@ -219,24 +291,36 @@ async function snyptoRun(url: string) {
 }
 
 async function bareRun() {
-  const server = await spawnServer('bench/cable/bare-server.ts', {});
+  const server = await phase('starting the bare ws server', () => spawnServer('bench/cable/bare-server.ts', {}));
   try {
     const url = server.url.replace(/^http/, 'ws');
-    const memory = await memoryPerConnection(server, url);
+    const memory = await memoryPerConnection(server, url, 'bare ws');
     const waiter = roundWaiter(subscribers);
     const indexOf = new Map<WebSocket, number>();
-    const sockets = await openSockets(url, subscribers, (socket, frame) => {
-      if (frame.includes('"message.created"')) waiter.arrived(indexOf.get(socket)!);
-    });
+    const sockets = await phase(
+      `bare ws: ${subscribers} subscribers`,
+      () => {
+        opened = 0;
+        return openSockets(url, subscribers, (socket, frame) => {
+          if (frame.includes('"message.created"')) waiter.arrived(indexOf.get(socket)!);
+        });
+      },
+      openedStatus(subscribers),
+    );
     sockets.forEach((socket, i) => indexOf.set(socket, i));
     // A frame the size of Snypto's message.created broadcast.
     const frame = JSON.stringify({ identifier: '{"channel":"RoomChannel"}', message: { event: 'message.created', data: { content: 'x'.repeat(1500) } } });
-    const delays = await fanOut(
-      subscribers,
-      async () => {
-        await fetch(`${server.url}/broadcast`, { method: 'POST', body: frame });
-      },
-      waiter,
+    const delays = await phase(
+      `bare ws: ${warmup} + ${rounds} broadcasts to ${subscribers} subscribers`,
+      () =>
+        fanOut(
+          subscribers,
+          async () => {
+            await fetch(`${server.url}/broadcast`, { method: 'POST', body: frame });
+          },
+          waiter,
+        ),
+      roundStatus,
     );
     await closeAll(sockets);
     return { memory, delays };
@@ -262,3 +346,4 @@ const ratio = (q: number) => (percentile(measured(snypto.delays), q) / percentil
 console.log(
   `Ratios Snypto / bare ws: memory ${(snypto.memory / bare.memory).toFixed(2)}, p50 ${ratio(0.5)}, p99 ${ratio(0.99)}. Targets: ≤ 20 KB per idle connection, broadcast p99 ≤ 100 ms and ≤ 2x bare ws.`,
 );
+finished();

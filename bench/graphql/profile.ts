@@ -16,12 +16,28 @@
  * (default 50), BENCH_CONVERSATIONS (default 60), BENCH_QUERY
  * (`list`, default, or `messages` for CONVERSATION_LIST_WITH_MESSAGES),
  * PROFILE_DIR.
+ *
+ * Its first line (stderr) says how long it will take; progress lines follow
+ * on stderr, the figures on stdout. The servers, the PGlite directory and the
+ * scratch database go at the end, on failure and on Ctrl-C (bench/support.ts),
+ * and so does a temporary PROFILE_DIR unless the run finished.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
-import { figuresOf, spawnServer, withScratchDatabase } from '../support.ts';
+import {
+  announce,
+  countedAutocannon,
+  ESTIMATE,
+  figuresOf,
+  finished,
+  onCleanup,
+  phase,
+  progress,
+  scratchDirectory,
+  spawnServer,
+  withScratchDatabase,
+} from '../support.ts';
 import { CONVERSATION_LIST, CONVERSATION_LIST_WITH_MESSAGES } from './conversation-list.ts';
 import { BENCH_TOKEN, seed } from './seed.ts';
 
@@ -29,6 +45,17 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const conversationCount = Number(process.env.BENCH_CONVERSATIONS ?? 60);
 const query = process.env.BENCH_QUERY === 'messages' ? CONVERSATION_LIST_WITH_MESSAGES : CONVERSATION_LIST;
+
+announce(
+  `a CPU profile of the conversation list${process.env.BENCH_QUERY === 'messages' ? ' with last 20 messages' : ''} on ` +
+    `${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, every cache off, ${connections} clients for ${seconds} s (${conversationCount} conversations seeded)`,
+  {
+    'set-up': 2 * ESTIMATE.serverStart + (process.env.DATABASE_URL ? 0 : 5) + conversationCount * 6 * ESTIMATE.restCall,
+    profiling: seconds + 1,
+    'reading the profile': 3,
+  },
+  'bench:graphql:profile',
+);
 
 interface ProfileNode {
   id: number;
@@ -93,9 +120,16 @@ function selfTime(profile: CpuProfile, windowMs: number) {
 async function profileOn(label: string, env: Record<string, string>, dir: string): Promise<void> {
   const serverEnv = { ...env, SNYPTO_ADMIN_TOKEN: BENCH_TOKEN, SNYPTO_READ_CACHE_ENTRIES: '0' };
   // Seeded by a server of its own, so that the profile holds the reads alone.
-  const seeding = await spawnServer('src/main.ts', serverEnv);
-  const seeded = await seed(seeding.url, conversationCount).finally(() => seeding.stop());
-  const server = await spawnServer('src/main.ts', serverEnv, { nodeArgs: [`--cpu-prof`, `--cpu-prof-dir=${dir}`] });
+  const seeding = await phase(`${label}: starting Snypto to seed`, () => spawnServer('src/main.ts', serverEnv));
+  const counter = { done: 0 };
+  const seeded = await phase(
+    `${label}: seeding ${conversationCount} conversations`,
+    () => seed(seeding.url, conversationCount, counter).finally(() => seeding.stop()),
+    () => `${counter.done} of ${conversationCount} conversations`,
+  );
+  const server = await phase(`${label}: starting Snypto with --cpu-prof`, () =>
+    spawnServer('src/main.ts', serverEnv, { nodeArgs: [`--cpu-prof`, `--cpu-prof-dir=${dir}`] }),
+  );
   let requests = 0;
   let driveStart = performance.now();
   try {
@@ -103,14 +137,15 @@ async function profileOn(label: string, env: Record<string, string>, dir: string
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${BENCH_TOKEN}` };
     const check = (await (await fetch(`${server.url}/graphql`, { method: 'POST', headers, body })).json()) as { errors?: unknown };
     if (check.errors) throw new Error(`the profiled query fails: ${JSON.stringify(check.errors)}`);
-    console.log(`${label}: driving the list for ${seconds} s…`);
     driveStart = performance.now();
-    const result = await autocannon({ url: `${server.url}/graphql`, method: 'POST', headers, body, connections, duration: seconds });
+    const running = countedAutocannon({ url: `${server.url}/graphql`, method: 'POST', headers, body, connections, duration: seconds });
+    const result = await phase(`${label}: driving the list for ${seconds} s`, () => running.result, running.status);
     requests = result.requests.total;
     const f = figuresOf(result);
-    console.log(`${label}: ${f.rps.toFixed(0)} requests/s, p99 ${f.p99} ms, ${f.errors} errors`);
+    progress(`${label}: ${f.rps.toFixed(0)} requests/s, p99 ${f.p99} ms, ${f.errors} errors`);
   } finally {
-    await server.stop();
+    // Stopped (SIGTERM) so that V8 writes the profile.
+    await phase(`${label}: stopping the server (V8 writes the profile)`, () => server.stop());
   }
   // The reads alone: the profile's last part, from the drive's start to the server's exit.
   const windowMs = performance.now() - driveStart;
@@ -131,14 +166,25 @@ async function profileOn(label: string, env: Record<string, string>, dir: string
   console.log(`profile: ${path.join(dir, file)}`);
 }
 
-const dir = process.env.PROFILE_DIR ?? (await mkdtemp(path.join(tmpdir(), 'snypto-profile-')));
+/** A PROFILE_DIR of our own (a temporary one) goes if the run does not finish; the one given is left alone. */
+let dir = process.env.PROFILE_DIR;
+let keepProfile = () => undefined as unknown;
+if (!dir) {
+  const made = await mkdtemp(path.join(tmpdir(), 'snypto-profile-'));
+  dir = made;
+  let finishedRun = false;
+  keepProfile = () => (finishedRun = true);
+  onCleanup(`temporary profile directory ${made}`, () => (finishedRun ? undefined : rm(made, { recursive: true, force: true })));
+}
 if (process.env.DATABASE_URL) {
   await withScratchDatabase(process.env.DATABASE_URL, (url) => profileOn('PostgreSQL', { DATABASE_URL: url, SNYPTO_DATA_DIR: tmpdir() }, dir));
 } else {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'snypto-bench-'));
+  const dataDir = await scratchDirectory();
   try {
-    await profileOn('PGlite', { SNYPTO_DATA_DIR: dataDir }, dir);
+    await profileOn('PGlite', { SNYPTO_DATA_DIR: dataDir.path }, dir);
   } finally {
-    await rm(dataDir, { recursive: true, force: true });
+    await dataDir.remove();
   }
 }
+keepProfile();
+finished();

@@ -24,12 +24,27 @@
  * Options (environment): DATABASE_URL, BENCH_SECONDS (default 10),
  * BENCH_CONNECTIONS (default 50), BENCH_CONVERSATIONS (default 60),
  * BENCH_WRITES_PER_SECOND (default 10).
+ *
+ * Its first line (stderr) says how long it will take; progress lines follow
+ * on stderr, the figures on stdout. The servers, the PGlite directory and the
+ * scratch database go at the end, on failure and on Ctrl-C (bench/support.ts).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import path from 'node:path';
 import autocannon from 'autocannon';
-import { figuresOf, processCpuMs, spawnServer, withScratchDatabase, type Figures, type Spawned } from '../support.ts';
+import {
+  announce,
+  countedAutocannon,
+  ESTIMATE,
+  figuresOf,
+  finished,
+  phase,
+  processCpuMs,
+  scratchDirectory,
+  spawnServer,
+  withScratchDatabase,
+  type Figures,
+  type Spawned,
+} from '../support.ts';
 import { BENCH_TOKEN, seed, startWriter, type Seeded } from './seed.ts';
 import { CONVERSATION_LIST, CONVERSATION_LIST_WITH_MESSAGES } from './conversation-list.ts';
 
@@ -38,29 +53,49 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const conversationCount = Number(process.env.BENCH_CONVERSATIONS ?? 60);
 const writesPerSecond = Number(process.env.BENCH_WRITES_PER_SECOND ?? 10);
 const token = BENCH_TOKEN;
+/** Each drive: a 2 s warm-up, then `seconds` measured. */
+const WARMUP_SECONDS = 2;
+const DRIVES_PER_DATABASE = 5;
+
+const databases = process.env.DATABASE_URL ? ['PGlite', 'PostgreSQL'] : ['PGlite'];
+const perDatabase = Object.fromEntries(
+  databases.map((database) => [
+    database,
+    // A fresh PGlite directory is migrated by its first server (about 5 s more).
+    3 * ESTIMATE.serverStart + (database === 'PGlite' ? 5 : 0) + conversationCount * 6 * ESTIMATE.restCall + DRIVES_PER_DATABASE * (WARMUP_SECONDS + seconds),
+  ]),
+);
+announce(
+  `the conversation list with ${connections} clients, ${seconds} s per run: a Yoga hello-world, then ${DRIVES_PER_DATABASE} runs on ` +
+    `${databases.join(' and on ')} (${conversationCount} conversations seeded)`,
+  { 'hello-world': 1 + WARMUP_SECONDS + seconds, ...perDatabase },
+);
 
 
 /** Figures of a timed run, with the server's CPU time (user + system, from /proc) per request. */
 type Driven = Figures & { cpuMsPerRequest: number };
 
-async function drive(server: Spawned, body: string, headers: Record<string, string> = {}): Promise<Driven> {
+async function drive(label: string, server: Spawned, body: string, headers: Record<string, string> = {}): Promise<Driven> {
   const { url } = server;
   // Check the answer once before timing it.
   const check = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   const checked = (await check.json()) as { errors?: unknown };
   if (!check.ok || checked.errors) throw new Error(`the benchmarked query fails: ${JSON.stringify(checked)}`);
-  await autocannon({ url: `${url}/graphql`, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections, duration: 2 });
-  const cpuBefore = await processCpuMs(server.child.pid!);
-  const result = await autocannon({
-    url: `${url}/graphql`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body,
-    connections,
-    duration: seconds,
-  });
-  const cpuMs = (await processCpuMs(server.child.pid!)) - cpuBefore;
-  return { ...figuresOf(result), cpuMsPerRequest: cpuMs / Math.max(result.requests.total, 1) };
+  const options: autocannon.Options = { url: `${url}/graphql`, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections };
+  let status = () => 'warming up';
+  return phase(
+    `${label} (${WARMUP_SECONDS} s warm-up, ${seconds} s measured)`,
+    async () => {
+      await autocannon({ ...options, duration: WARMUP_SECONDS });
+      const cpuBefore = await processCpuMs(server.child.pid!);
+      const running = countedAutocannon({ ...options, duration: seconds });
+      status = running.status;
+      const result = await running.result;
+      const cpuMs = (await processCpuMs(server.child.pid!)) - cpuBefore;
+      return { ...figuresOf(result), cpuMsPerRequest: cpuMs / Math.max(result.requests.total, 1) };
+    },
+    () => status(),
+  );
 }
 
 /** The caches a run keeps: none, the credential caches alone, or all of them (the default). */
@@ -82,17 +117,25 @@ async function benchSnypto(label: string, env: Record<string, string>): Promise<
   const headers = { authorization: `Bearer ${token}` };
   let seeded: Seeded | undefined;
   for (const [caches, cacheEnv] of CACHE_SETTINGS) {
-    const server = await spawnServer('src/main.ts', { ...env, SNYPTO_ADMIN_TOKEN: token, ...cacheEnv });
+    const server = await phase(`${label}: starting Snypto, ${caches}`, () =>
+      spawnServer('src/main.ts', { ...env, SNYPTO_ADMIN_TOKEN: token, ...cacheEnv }),
+    );
     try {
-      seeded ??= await seed(server.url, conversationCount);
+      const counter = { done: 0 };
+      seeded ??= await phase(
+        `${label}: seeding ${conversationCount} conversations`,
+        () => seed(server.url, conversationCount, counter),
+        () => `${counter.done} of ${conversationCount} conversations`,
+      );
       const body = (query: string) => JSON.stringify({ query, variables: { account: seeded!.account } });
-      console.log(`${label}, ${caches}…`);
-      rows.push([`${label}, list, ${caches}`, await drive(server, body(CONVERSATION_LIST), headers)]);
-      if (caches === 'all caches off')
-        rows.push([`${label}, list with last 20 messages, ${caches}`, await drive(server, body(CONVERSATION_LIST_WITH_MESSAGES), headers)]);
+      rows.push([`${label}, list, ${caches}`, await drive(`${label}, list, ${caches}`, server, body(CONVERSATION_LIST), headers)]);
+      if (caches === 'all caches off') {
+        const deeper = `${label}, list with last 20 messages, ${caches}`;
+        rows.push([deeper, await drive(deeper, server, body(CONVERSATION_LIST_WITH_MESSAGES), headers)]);
+      }
       if (caches !== 'query-result cache on') continue;
       const stop = startWriter(server.url, seeded.messagePaths, writesPerSecond);
-      const figures = await drive(server, body(CONVERSATION_LIST), headers);
+      const figures = await drive(`${label}, list, ${caches}, ${writesPerSecond} writes/s`, server, body(CONVERSATION_LIST), headers);
       const { posted, failed } = stop();
       rows.push([`${label}, list, ${caches}, ${posted} writes (${failed} failed) during the run`, figures]);
     } finally {
@@ -103,9 +146,9 @@ async function benchSnypto(label: string, env: Record<string, string>): Promise<
 }
 
 async function benchHello(): Promise<Driven> {
-  const server = await spawnServer('bench/graphql/hello-server.ts', {});
+  const server = await phase('starting the Yoga hello-world', () => spawnServer('bench/graphql/hello-server.ts', {}));
   try {
-    return await drive(server, JSON.stringify({ query: '{ hello }' }));
+    return await drive('Yoga hello-world', server, JSON.stringify({ query: '{ hello }' }));
   } finally {
     await server.stop();
   }
@@ -115,11 +158,11 @@ const rows: [string, Driven][] = [];
 const hello = await benchHello();
 rows.push(['Yoga hello-world (baseline)', hello]);
 
-const dataDir = await mkdtemp(path.join(tmpdir(), 'snypto-bench-'));
+const dataDir = await scratchDirectory();
 try {
-  rows.push(...(await benchSnypto('Snypto on PGlite', { SNYPTO_DATA_DIR: dataDir })));
+  rows.push(...(await benchSnypto('Snypto on PGlite', { SNYPTO_DATA_DIR: dataDir.path })));
 } finally {
-  await rm(dataDir, { recursive: true, force: true });
+  await dataDir.remove();
 }
 
 if (process.env.DATABASE_URL)
@@ -136,3 +179,4 @@ for (const [label, f] of rows)
   console.log(
     `| ${label} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.cpuMsPerRequest.toFixed(2)} | ${(f.rps / hello.rps).toFixed(3)} | ${(f.p99 / Math.max(hello.p99, 1)).toFixed(1)}× |`,
   );
+finished();

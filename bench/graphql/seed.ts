@@ -16,8 +16,8 @@ export interface Seeded {
   messagePaths: string[];
 }
 
-/** An inbox, two agents, and conversations with a contact, an assignee and three messages each. */
-export async function seed(url: string, conversationCount: number): Promise<Seeded> {
+/** An inbox, two agents, and conversations with a contact, an assignee and three messages each (`counter.done` counts them). */
+export async function seed(url: string, conversationCount: number, counter: { done: number } = { done: 0 }): Promise<Seeded> {
   const messagePaths: string[] = [];
   const profile = await rest(url, BENCH_TOKEN, 'GET', '/api/v1/profile');
   const account = `/api/v1/accounts/${profile.account_id}`;
@@ -42,6 +42,7 @@ export async function seed(url: string, conversationCount: number): Promise<Seed
     messagePaths.push(messages);
     for (const [content, type] of [['Hello', 'incoming'], ['Hi, how can I help?', 'outgoing'], ['My order is late', 'incoming']])
       await rest(url, BENCH_TOKEN, 'POST', messages, { content, message_type: type });
+    counter.done++;
   }
   return { account: Buffer.from(`Account:${profile.account_id}`).toString('base64'), messagePaths };
 }

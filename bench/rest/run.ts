@@ -17,12 +17,28 @@
  * Options (environment): DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test,
  * whose server gets a scratch database), BENCH_SECONDS (each slice, default 4),
  * BENCH_ROUNDS (slices per writer, default 3), BENCH_CONNECTIONS (default 50),
- * BENCH_CONVERSATIONS (default 2000), BENCH_POOL_SIZE (default 10, Snypto's and the ceiling's).
+ * BENCH_CONVERSATIONS (default 2000), BENCH_POOL_SIZE (default 10, Snypto's and the ceiling's),
+ * BENCH_WARMUP_SECONDS (each writer's warm-up, default 2).
+ *
+ * Its first line (stderr) says how long it will take; progress lines follow
+ * on stderr, the figures on stdout. The scratch database and the server go
+ * at the end, on failure and on Ctrl-C (bench/support.ts).
  */
 import { tmpdir } from 'node:os';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { figuresOf, processCpuMs, seedConversations, spawnServer, withScratchDatabase } from '../support.ts';
+import {
+  announce,
+  countedAutocannon,
+  ESTIMATE,
+  figuresOf,
+  finished,
+  phase,
+  processCpuMs,
+  seedConversations,
+  spawnServer,
+  withScratchDatabase,
+} from '../support.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -31,6 +47,16 @@ const conversationCount = Number(process.env.BENCH_CONVERSATIONS ?? 2000);
 const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 const token = 'bench-admin-token-0123456789';
 const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 10);
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+
+announce(
+  `message creation, Snypto against a bare pg ceiling: ${conversationCount} conversations seeded, then ${rounds} alternating slices of ${seconds} s per writer, ${connections} clients`,
+  {
+    'set-up': ESTIMATE.serverStart + conversationCount * ESTIMATE.perSeededConversation + conversationCount * 0.002,
+    'warm-up': 3 * warmupSeconds,
+    measuring: 2 * rounds * seconds + seconds,
+  },
+);
 
 /** One measured slice of a writer: creates, seconds, latency percentiles, and (Snypto) its server's CPU. */
 interface Slice {
@@ -42,9 +68,10 @@ interface Slice {
   cpuMs?: { user: number; system: number };
 }
 
-/** A writer measured in slices: `run(ms)` drives it for that long. */
+/** A writer measured in slices: `run(ms)` drives it for that long; `status()` says what the current slice did so far. */
 interface Writer {
   run(durationMs: number): Promise<Slice>;
+  status(): string;
   close(): Promise<void>;
 }
 
@@ -69,10 +96,14 @@ function snyptoWriter(url: string, paths: string[], pid: number): Writer {
       },
     ],
   };
+  let status = () => '';
   return {
+    status: () => status(),
     async run(durationMs) {
       const [user, system] = [await processCpuMs(pid, 'user'), await processCpuMs(pid, 'system')];
-      const result = await autocannon({ ...options, duration: durationMs / 1000 });
+      const running = countedAutocannon({ ...options, duration: durationMs / 1000 });
+      status = running.status;
+      const result = await running.result;
       const figures = figuresOf(result);
       return {
         creates: result.requests.total,
@@ -155,9 +186,11 @@ async function barePgWriter(url: string, messageOnly: boolean): Promise<Writer> 
       client.release();
     }
   };
+  let latencies: number[] = [];
   return {
+    status: () => `${latencies.length.toLocaleString('en')} creates`,
     async run(durationMs) {
-      const latencies: number[] = [];
+      latencies = [];
       const until = Date.now() + durationMs;
       await Promise.all(
         Array.from({ length: connections }, async () => {
@@ -199,25 +232,42 @@ function combined(slices: Slice[]) {
  * printed; the verdict is on the totals.
  */
 const measured = await withScratchDatabase(databaseUrl, async (url) => {
-  const server = await spawnServer('src/main.ts', {
-    DATABASE_URL: url,
-    SNYPTO_DATA_DIR: tmpdir(),
-    SNYPTO_ADMIN_TOKEN: token,
-    DATABASE_POOL_SIZE: String(POOL_SIZE),
-  });
+  const server = await phase('starting Snypto', () =>
+    spawnServer('src/main.ts', {
+      DATABASE_URL: url,
+      SNYPTO_DATA_DIR: tmpdir(),
+      SNYPTO_ADMIN_TOKEN: token,
+      DATABASE_POOL_SIZE: String(POOL_SIZE),
+    }),
+  );
   try {
-    const { paths } = await seedConversations(server.url, token, conversationCount);
-    await settle(url);
+    const seeded = { done: 0 };
+    const { paths } = await phase(
+      `seeding ${conversationCount} conversations`,
+      () => seedConversations(server.url, token, conversationCount, seeded),
+      () => `${seeded.done} of ${conversationCount} conversations`,
+    );
+    await phase(`${HISTORY_PER_CONVERSATION} messages of history each, VACUUM ANALYZE`, () => settle(url));
     const writers = { snypto: snyptoWriter(server.url, paths, server.child.pid!), ceiling: await barePgWriter(url, false) };
     try {
-      for (const writer of Object.values(writers)) await writer.run(2_000); // warm-up
+      await phase('warming up both writers', async () => {
+        for (const writer of Object.values(writers)) await writer.run(warmupSeconds * 1000);
+      });
       const slices: Record<keyof typeof writers, Slice[]> = { snypto: [], ceiling: [] };
       for (let round = 0; round < rounds; round++)
-        for (const name of round % 2 === 0 ? (['ceiling', 'snypto'] as const) : (['snypto', 'ceiling'] as const))
-          slices[name].push(await writers[name].run(seconds * 1000));
+        for (const name of round % 2 === 0 ? (['ceiling', 'snypto'] as const) : (['snypto', 'ceiling'] as const)) {
+          const slice = await phase(
+            `round ${round + 1} of ${rounds}: ${name === 'snypto' ? 'Snypto' : 'the ceiling'}`,
+            () => writers[name].run(seconds * 1000),
+            writers[name].status,
+          );
+          slices[name].push(slice);
+        }
       const insertOnly = await barePgWriter(url, true);
-      await insertOnly.run(2_000);
-      const reference = await insertOnly.run(seconds * 1000);
+      const reference = await phase('the message INSERT alone (reference)', async () => {
+        await insertOnly.run(warmupSeconds * 1000);
+        return insertOnly.run(seconds * 1000);
+      }, insertOnly.status);
       await insertOnly.close();
       return { slices, reference };
     } finally {
@@ -250,3 +300,4 @@ console.log(
   `Snypto's server process used ${(cpu.user + cpu.system).toFixed(3)} ms of CPU per create ` +
     `(${cpu.user.toFixed(3)} user, ${cpu.system.toFixed(3)} system).`,
 );
+finished();

@@ -32,7 +32,12 @@
  *
  * Options (environment): DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test,
  * whose server gets a scratch database), REDIS_URL (default redis://127.0.0.1:6379),
- * BENCH_CONVERSATIONS (default 500), BENCH_POOL_SIZE (default 10).
+ * BENCH_CONVERSATIONS (default 500), BENCH_POOL_SIZE (default 10), BENCH_IDLE_WINDOW_SECONDS
+ * (each of phase 2's CPU windows, default 15).
+ *
+ * Its first line (stderr) says how long it will take; progress lines follow
+ * on stderr, the figures on stdout. The scratch database and both instances
+ * go at the end, on failure and on Ctrl-C (bench/support.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -41,7 +46,18 @@ import { createClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { WebSocket } from 'ws';
-import { processCpuMs, rest, seedConversations, spawnServer, withScratchDatabase, type Spawned } from '../support.ts';
+import {
+  announce,
+  countedAutocannon,
+  ESTIMATE,
+  finished,
+  phase,
+  processCpuMs,
+  seedConversations,
+  spawnServer,
+  withScratchDatabase,
+  type Spawned,
+} from '../support.ts';
 
 const rate = Number(process.env.BENCH_RATE ?? 200);
 const cableRate = Number(process.env.BENCH_CABLE_RATE ?? 50);
@@ -63,6 +79,19 @@ const DELIVERIES_PER_MESSAGE = 3;
 const PLANNED_UTILISATION = 0.6;
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The idle-socket phase's two CPU windows (default 15 s: five ping rounds each). */
+const IDLE_WINDOW_MS = Number(process.env.BENCH_IDLE_WINDOW_SECONDS ?? 15) * 1000;
+announce(
+  `scale-out: two instances on one database and Redis; cross-instance delivery at ${rate}/s and ${cableRate}/s for ${seconds} s each, ` +
+    `${idleSockets} idle /cable sockets, ${connections} clients creating messages for ${seconds} s; then a capacity estimate`,
+  {
+    'set-up': 1.5 * ESTIMATE.serverStart + conversationCount * ESTIMATE.perSeededConversation + 2,
+    'delivery latency': 2 * (seconds + 2),
+    'idle sockets': (2 * IDLE_WINDOW_MS) / 1000 + 3 + idleSockets / 2_000,
+    'CPU per create': 2 + seconds,
+  },
+);
 
 // ---------------------------------------------------------------- measuring
 
@@ -166,6 +195,10 @@ const latencyOf = (values: number[], received: number): Latency => {
   return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN, received };
 };
 
+/** What the latency phase under way has sent, for progress lines. */
+const latencyProgress = { sent: 0, total: 0, received: () => 0 };
+const latencyStatus = () => `${latencyProgress.sent} of ${latencyProgress.total} messages sent, ${latencyProgress.received()} received on B`;
+
 /** Phase 1: messages on A at `rate`/s; receipts on B. */
 async function crossInstanceLatency(a: Spawned, paths: string[], rate: number, subscribers: { name: string; receipts: Receipts }[]) {
   const post = (path: string, content: string) =>
@@ -186,6 +219,7 @@ async function crossInstanceLatency(a: Spawned, paths: string[], rate: number, s
 
   const total = rate * seconds;
   const sentAt = new Map<string, number>();
+  Object.assign(latencyProgress, { sent: 0, total, received: () => subscribers[0]!.receipts.at.size });
   const pending: Promise<string>[] = [];
   const start = performance.now();
   for (let i = 0; i < total; i++) {
@@ -195,6 +229,7 @@ async function crossInstanceLatency(a: Spawned, paths: string[], rate: number, s
     const content = `latency ${rate} ${i}`;
     sentAt.set(content, performance.now());
     pending.push(post(paths[i % paths.length]!, content));
+    latencyProgress.sent = i + 1;
   }
   await Promise.all(pending);
   const deadline = performance.now() + 5_000;
@@ -216,11 +251,15 @@ async function crossInstanceLatency(a: Spawned, paths: string[], rate: number, s
   });
 }
 
+/** What the idle-socket phase is doing, for progress lines. */
+const idleProgress = { step: '' };
+
 /** Phase 2: idle /cable sockets on B: CPU per socket-second and memory per socket. */
 async function idleSocketCost(b: Spawned) {
   const pid = b.child.pid!;
-  const window = 15_000; // five ping rounds
+  const window = IDLE_WINDOW_MS;
   const before = await cpuOf(pid);
+  idleProgress.step = `B's CPU without sockets (${window / 1000} s)`;
   await settle(window);
   const baseline = (await cpuOf(pid)) - before;
   const sockets: WebSocket[] = [];
@@ -233,11 +272,13 @@ async function idleSocketCost(b: Spawned) {
           socket.once('error', reject);
         });
         sockets.push(socket);
+        idleProgress.step = `${sockets.length} of ${idleSockets} sockets open`;
       }),
     );
   }
   await settle(2_000);
   const start = await cpuOf(pid);
+  idleProgress.step = `B's CPU with ${idleSockets} idle sockets (${window / 1000} s)`;
   await settle(window);
   const loaded = (await cpuOf(pid)) - start;
   for (const socket of sockets) socket.terminate();
@@ -247,11 +288,14 @@ async function idleSocketCost(b: Spawned) {
   };
 }
 
+/** The load phase's autocannon runs, for progress lines. */
+const cpuProgress = { statuses: [] as (() => string)[] };
+
 /** Phase 3: `connections` clients creating messages, half on A and half on B; CPU per create. */
 async function cpuPerCreate(servers: Spawned[], paths: string[], pgPids: () => Promise<number[]>, redisPid: number | undefined) {
   let sent = 0;
-  const run = (url: string, duration: number) =>
-    autocannon({
+  const run = (url: string, duration: number) => {
+    const running = countedAutocannon({
       url,
       connections: Math.max(1, Math.round(connections / servers.length)),
       duration,
@@ -266,6 +310,9 @@ async function cpuPerCreate(servers: Spawned[], paths: string[], pgPids: () => P
         },
       ],
     });
+    cpuProgress.statuses.push(running.status);
+    return running.result;
+  };
   await Promise.all(servers.map((s) => run(s.url, 2)));
   const others = [...servers.map((s) => s.child.pid!), ...(redisPid ? [redisPid] : [])];
   const before = await cpuByPid([...others, ...(await pgPids())]);
@@ -364,16 +411,24 @@ function assertAlive(servers: Record<string, Spawned>) {
 
 await withScratchDatabase(databaseUrl, async (url) => {
   const env = { DATABASE_URL: url, REDIS_URL: redisUrl, SNYPTO_DATA_DIR: tmpdir(), SNYPTO_ADMIN_TOKEN: token, DATABASE_POOL_SIZE: String(poolSize) };
-  const [a, b] = await Promise.all([spawnServer('src/main.ts', env), spawnServer('src/main.ts', env)]);
+  const [a, b] = await phase('starting instances A and B', () => Promise.all([spawnServer('src/main.ts', env), spawnServer('src/main.ts', env)]));
   const admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
   const closers: (() => unknown)[] = [];
   try {
-    const { profile, paths } = await seedConversations(a.url, token, conversationCount);
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    await client.query('VACUUM ANALYZE');
-    await client.end();
+    const seeded = { done: 0 };
+    const { profile, paths } = await phase(
+      `seeding ${conversationCount} conversations`,
+      async () => {
+        const result = await seedConversations(a.url, token, conversationCount, seeded);
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        await client.query('VACUUM ANALYZE');
+        await client.end();
+        return result;
+      },
+      () => `${seeded.done} of ${conversationCount} conversations`,
+    );
 
     const accountGlobalId = Buffer.from(`Account:${profile.account_id}`).toString('base64');
     const wsB = b.url.replace(/^http/, 'ws');
@@ -382,24 +437,38 @@ await withScratchDatabase(databaseUrl, async (url) => {
     const graphqlRow = { name: 'graphql-ws messageCreated', receipts: graphqlWs.receipts };
     // B does nothing but deliver during this phase: its CPU over the messages is the cost of one cross-instance delivery.
     const deliveryBefore = await cpuOf(b.child.pid!);
-    const latency = await crossInstanceLatency(a, paths, rate, [graphqlRow]);
+    const latency = await phase(
+      `delivery A → B over graphql-ws, ${rate}/s for ${seconds} s`,
+      () => crossInstanceLatency(a, paths, rate, [graphqlRow]),
+      latencyStatus,
+    );
     const deliveryMs = ((await cpuOf(b.child.pid!)) - deliveryBefore) / (rate * seconds);
     assertAlive({ A: a, B: b });
     // /cable at its own, lower rate: its RoomChannel stream on B falls behind at the graphql-ws rate (see the README draft).
-    const cable = await cableSubscriber(
-      wsB,
-      JSON.stringify({ channel: 'RoomChannel', pubsub_token: profile.pubsub_token, user_id: profile.id, account_id: profile.account_id }),
+    await phase(
+      `delivery A → B over graphql-ws and /cable, ${cableRate}/s for ${seconds} s`,
+      async () => {
+        const cable = await cableSubscriber(
+          wsB,
+          JSON.stringify({ channel: 'RoomChannel', pubsub_token: profile.pubsub_token, user_id: profile.id, account_id: profile.account_id }),
+        );
+        latency.push(...(await crossInstanceLatency(a, paths, cableRate, [graphqlRow, { name: '/cable RoomChannel message.created', receipts: cable.receipts }])));
+        cable.close();
+      },
+      latencyStatus,
     );
-    latency.push(...(await crossInstanceLatency(a, paths, cableRate, [graphqlRow, { name: '/cable RoomChannel message.created', receipts: cable.receipts }])));
-    cable.close();
     // The load runs without subscribers: one falling 1,024 events behind crashes its instance (see the README draft).
     await graphqlWs.close();
     assertAlive({ A: a, B: b });
     reportLatency(latency);
-    const idle = await idleSocketCost(b);
+    const idle = await phase(`${idleSockets} idle /cable sockets on B`, () => idleSocketCost(b), () => idleProgress.step);
     assertAlive({ A: a, B: b });
     const database = new URL(url).pathname.slice(1);
-    const cpu = await cpuPerCreate([a, b], paths, () => postgresPids(admin, database), redisPid);
+    const cpu = await phase(
+      `${connections} clients creating messages on A and B for ${seconds} s (after 2 s of warm-up)`,
+      () => cpuPerCreate([a, b], paths, () => postgresPids(admin, database), redisPid),
+      () => cpuProgress.statuses.slice(-2).map((status) => status()).join(' + '),
+    );
     assertAlive({ A: a, B: b });
     const rss = { a: await rssBytes(a.child.pid!), b: await rssBytes(b.child.pid!) };
     reportCosts(cpu, deliveryMs, idle, rss);
@@ -409,3 +478,4 @@ await withScratchDatabase(databaseUrl, async (url) => {
     await Promise.all([a.stop(), b.stop()]);
   }
 });
+finished();

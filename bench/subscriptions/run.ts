@@ -16,13 +16,25 @@
  *    /cable's CPU per delivery (this phase's CPU minus phase 1's).
  *
  * Snypto runs in its own process on a scratch database on DATABASE_URL's
- * server (default postgresql://postgres@127.0.0.1:5432/test), dropped at the
- * end, on failure and on Ctrl-C. Progress is printed every 10 seconds.
+ * server (default postgresql://postgres@127.0.0.1:5432/test). Its first line
+ * (stderr) says how long it will take; progress lines follow on stderr, the
+ * figures on stdout. The scratch database and the server go at the end, on
+ * failure and on Ctrl-C (bench/support.ts).
  */
 import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { WebSocket } from 'ws';
-import { listenToMessageCommits, processCpuMs, rest, spawnServer, type Spawned } from '../support.ts';
+import {
+  announce,
+  ESTIMATE,
+  finished,
+  listenToMessageCommits,
+  phase,
+  processCpuMs,
+  rest,
+  spawnServer,
+  withScratchDatabase,
+} from '../support.ts';
 
 const subscribers = Number(process.env.BENCH_SUBSCRIBERS ?? 300);
 const rate = Number(process.env.BENCH_RATE ?? 10);
@@ -37,27 +49,20 @@ type Transport = 'graphql-ws' | 'cable';
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
-/** What the run holds that an interruption must release. */
-const scratch: { admin?: pg.Client; name?: string; server?: Spawned; sockets: WebSocket[] } = { sockets: [] };
+/** Rough costs (seconds) on the 2-core machine, for the estimate. */
+const AGENTS_PER_SECOND = 150;
+const SOCKETS_PER_SECOND = 300;
+announce(
+  `multiplexed subscriptions: ${subscribers} graphql-ws and ${subscribers} /cable subscribers, two phases of ${rounds} messages at ${rate}/s (after ${warmup} not counted)`,
+  {
+    'set-up': ESTIMATE.serverStart + subscribers / AGENTS_PER_SECOND + (subscribers / 4) * ESTIMATE.restCall,
+    subscribing: (2 * subscribers) / SOCKETS_PER_SECOND,
+    'posting messages': (2 * (warmup + rounds)) / rate + 2,
+  },
+);
 
-async function release(): Promise<void> {
-  for (const socket of scratch.sockets) socket.terminate();
-  await scratch.server?.stop().catch(() => undefined);
-  if (scratch.admin && scratch.name) await scratch.admin.query(`DROP DATABASE IF EXISTS ${scratch.name} WITH (FORCE)`).catch(() => undefined);
-  await scratch.admin?.end().catch(() => undefined);
-  scratch.admin = undefined;
-}
-
-// A failure anywhere (a post the server refused, say) still drops the scratch database.
-process.once('unhandledRejection', (error) => {
-  console.error(error);
-  void release().finally(() => process.exit(1));
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => {
-    console.error(`\n${signal}: dropping the scratch database`);
-    void release().finally(() => process.exit(130));
-  });
+/** Client sockets open, closed before the server stops. */
+const sockets: WebSocket[] = [];
 
 /** Receipts: for each transport, each round's arrival times. */
 const receipts: Record<Transport, Map<number, number[]>> = { 'graphql-ws': new Map(), cable: new Map() };
@@ -78,7 +83,7 @@ function received(transport: Transport, frame: Buffer): void {
 function open(url: string, protocol: string, onOpen: (socket: WebSocket) => void, ready: (frame: string) => boolean, transport: Transport) {
   return new Promise<WebSocket>((resolve, reject) => {
     const socket = new WebSocket(url, [protocol]);
-    scratch.sockets.push(socket);
+    sockets.push(socket);
     socket.once('error', reject);
     socket.once('open', () => onOpen(socket));
     let isReady = false;
@@ -117,72 +122,103 @@ async function commitClock(url: string) {
   return { commits, end: listening.end };
 }
 
-let progress = '';
-const ticker = setInterval(() => console.error(`[${new Date().toISOString().slice(11, 19)}] ${progress}`), 10_000);
-
 async function run(url: string) {
-  progress = 'starting the server';
-  const server = (scratch.server = await spawnServer('src/main.ts', { DATABASE_URL: url, SNYPTO_DATA_DIR: tmpdir(), SNYPTO_ADMIN_TOKEN: token }));
-  const pid = server.child.pid!;
-  const wsBase = server.url.replace(/^http/, 'ws');
-  progress = 'seeding';
-  const profile = await rest(server.url, token, 'GET', '/api/v1/profile');
-  const account = `/api/v1/accounts/${profile.account_id}`;
-  const inbox = await rest(server.url, token, 'POST', `${account}/inboxes`, { name: 'Bench', channel: { type: 'api' } });
-  const contact = await rest(server.url, token, 'POST', `${account}/contacts`, { name: 'Customer', inbox_id: inbox.id });
-  // Several conversations, posted to in turn: one conversation takes at most 200 messages a minute (the flood guard).
-  const conversations = await inBatches(10, () =>
-    rest(server.url, token, 'POST', `${account}/conversations`, { source_id: contact.payload.contact_inbox.source_id }),
+  const server = await phase('starting Snypto', () =>
+    spawnServer('src/main.ts', { DATABASE_URL: url, SNYPTO_DATA_DIR: tmpdir(), SNYPTO_ADMIN_TOKEN: token }),
   );
-  for (let i = 0; i < subscribers; i += 500)
-    await rest(server.url, token, 'POST', `${account}/agents/bulk_create`, {
-      emails: Array.from({ length: Math.min(500, subscribers - i) }, (_, k) => `agent-${i + k}@bench.test`),
-    });
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
-  const { rows: agents } = await db.query<{ id: number; pubsub_token: string; token: string; member_id: number }>(
-    `SELECT u.id, u.pubsub_token, t.token, au.id AS member_id FROM users u JOIN account_users au ON au.user_id = u.id
-     JOIN access_tokens t ON t.user_id = u.id WHERE au.account_id = $1 AND au.role = 'agent' ORDER BY u.id`,
-    [profile.account_id],
-  );
-  await db.end();
-  await rest(server.url, token, 'POST', `${account}/inbox_members`, { inbox_id: inbox.id, user_ids: agents.filter((_, i) => i % 4 !== 0).map((a) => a.id) });
-  await inBatches(agents.length, async (i) => {
-    if (i % 4 === 0) await rest(server.url, token, 'PATCH', `${account}/agents/${agents[i]!.id}`, { role: 'administrator' });
-  }, 20);
+  try {
+    return await measure(server.url, server.child.pid!, url);
+  } finally {
+    for (const socket of sockets.splice(0)) socket.terminate();
+    await server.stop();
+  }
+}
 
-  progress = `opening ${subscribers} graphql-ws subscriptions`;
-  const graphqlSockets = await inBatches(agents.length, (i) =>
-    open(
-      `${wsBase}/graphql`,
-      'graphql-transport-ws',
-      (socket) => socket.send(JSON.stringify({ type: 'connection_init', payload: { api_access_token: agents[i]!.token } })),
-      (frame) => frame.includes('connection_ack'),
-      'graphql-ws',
-    ),
+async function measure(serverUrl: string, pid: number, url: string) {
+  const wsBase = serverUrl.replace(/^http/, 'ws');
+  let agentsMade = 0;
+  const { profile, account, conversations, agents } = await phase(
+    `seeding ${subscribers} agents (every fourth an administrator)`,
+    async () => {
+      const profile = await rest(serverUrl, token, 'GET', '/api/v1/profile');
+      const account = `/api/v1/accounts/${profile.account_id}`;
+      const inbox = await rest(serverUrl, token, 'POST', `${account}/inboxes`, { name: 'Bench', channel: { type: 'api' } });
+      const contact = await rest(serverUrl, token, 'POST', `${account}/contacts`, { name: 'Customer', inbox_id: inbox.id });
+      // Several conversations, posted to in turn: one conversation takes at most 200 messages a minute (the flood guard).
+      const conversations = await inBatches(10, () =>
+        rest(serverUrl, token, 'POST', `${account}/conversations`, { source_id: contact.payload.contact_inbox.source_id }),
+      );
+      for (let i = 0; i < subscribers; i += 500) {
+        await rest(serverUrl, token, 'POST', `${account}/agents/bulk_create`, {
+          emails: Array.from({ length: Math.min(500, subscribers - i) }, (_, k) => `agent-${i + k}@bench.test`),
+        });
+        agentsMade = Math.min(subscribers, i + 500);
+      }
+      const db = new pg.Client({ connectionString: url });
+      await db.connect();
+      const { rows: agents } = await db.query<{ id: number; pubsub_token: string; token: string; member_id: number }>(
+        `SELECT u.id, u.pubsub_token, t.token, au.id AS member_id FROM users u JOIN account_users au ON au.user_id = u.id
+         JOIN access_tokens t ON t.user_id = u.id WHERE au.account_id = $1 AND au.role = 'agent' ORDER BY u.id`,
+        [profile.account_id],
+      );
+      await db.end();
+      await rest(serverUrl, token, 'POST', `${account}/inbox_members`, { inbox_id: inbox.id, user_ids: agents.filter((_, i) => i % 4 !== 0).map((a) => a.id) });
+      await inBatches(agents.length, async (i) => {
+        if (i % 4 === 0) await rest(serverUrl, token, 'PATCH', `${account}/agents/${agents[i]!.id}`, { role: 'administrator' });
+      }, 20);
+      return { profile, account, conversations, agents };
+    },
+    () => `${agentsMade} of ${subscribers} agents made`,
   );
-  for (const socket of graphqlSockets) socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: DOCUMENT } }));
-  await until('graphql-ws subscriptions', async () => (await streaming(server.url, 'graphql-ws')) === subscribers);
+
+  let streamingNow = 0;
+  await phase(
+    `opening ${subscribers} graphql-ws subscriptions`,
+    async () => {
+      const graphqlSockets = await inBatches(agents.length, (i) =>
+        open(
+          `${wsBase}/graphql`,
+          'graphql-transport-ws',
+          (socket) => socket.send(JSON.stringify({ type: 'connection_init', payload: { api_access_token: agents[i]!.token } })),
+          (frame) => frame.includes('connection_ack'),
+          'graphql-ws',
+        ),
+      );
+      for (const socket of graphqlSockets) socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: DOCUMENT } }));
+      await until('graphql-ws subscriptions', async () => (streamingNow = await streaming(serverUrl, 'graphql-ws')) === subscribers);
+    },
+    () => `${sockets.length} of ${subscribers} sockets open, ${streamingNow || 0} subscriptions streaming`,
+  );
 
   const clock = await commitClock(url);
   const roundIds = new Map<number, number>();
   const post = async (round: number) => {
     const conversation = conversations[Math.abs(round) % conversations.length]!;
-    const message = await rest(server.url, token, 'POST', `${account}/conversations/${conversation.id}/messages`, { content: `Broadcast ${round}` });
+    const message = await rest(serverUrl, token, 'POST', `${account}/conversations/${conversation.id}/messages`, { content: `Broadcast ${round}` });
     roundIds.set(round, message.id);
   };
   /** Posts `count` rounds from `first` at the steady rate and waits until every expected receipt arrived. */
-  const phase = async (name: string, first: number, count: number, transports: Transport[]) => {
-    const posts: Promise<void>[] = [];
-    const started = performance.now();
-    for (let k = 0; k < count; k++) {
-      await settle(Math.max(0, started + (k * 1000) / rate - performance.now()));
-      progress = `${name}: round ${k + 1} of ${count} posted`;
-      posts.push(post(first + k));
-    }
-    await Promise.all(posts);
-    const complete = () => transports.every((t) => Array.from({ length: count }, (_, k) => receipts[t].get(first + k)?.length ?? 0).every((n) => n >= subscribers));
-    await until(`${name}: every receipt`, async () => complete());
+  const runPhase = (name: string, first: number, count: number, transports: Transport[]) => {
+    let posted = 0;
+    const receivedSoFar = () =>
+      transports.map((t) => `${t} ${Array.from({ length: count }, (_, k) => receipts[t].get(first + k)?.length ?? 0).reduce((a, b) => a + b, 0)}`).join(', ');
+    return phase(
+      name,
+      async () => {
+        const posts: Promise<void>[] = [];
+        const started = performance.now();
+        for (let k = 0; k < count; k++) {
+          await settle(Math.max(0, started + (k * 1000) / rate - performance.now()));
+          posted = k + 1;
+          posts.push(post(first + k));
+        }
+        await Promise.all(posts);
+        const complete = () =>
+          transports.every((t) => Array.from({ length: count }, (_, k) => receipts[t].get(first + k)?.length ?? 0).every((n) => n >= subscribers));
+        await until(`${name}: every receipt`, async () => complete());
+      },
+      () => `${posted} of ${count} messages posted; receipts ${receivedSoFar()} of ${count * subscribers} each`,
+    );
   };
   const delays = (transport: Transport, first: number, count: number) =>
     Array.from({ length: count }, (_, k) => {
@@ -192,27 +228,31 @@ async function run(url: string) {
       .flat()
       .sort((a, b) => a - b);
 
-  await phase('warm-up (graphql-ws)', -warmup, warmup, ['graphql-ws']);
+  await runPhase('warm-up (graphql-ws)', -warmup, warmup, ['graphql-ws']);
   const cpuBefore = await processCpuMs(pid);
-  await phase('phase 1 (graphql-ws alone)', 0, rounds, ['graphql-ws']);
+  await runPhase('phase 1 (graphql-ws alone)', 0, rounds, ['graphql-ws']);
   const graphqlCpu = (await processCpuMs(pid)) - cpuBefore;
 
-  progress = `opening ${subscribers} /cable RoomChannel subscriptions`;
-  await inBatches(agents.length, (i) =>
-    open(
-      `${wsBase}/cable`,
-      'actioncable-v1-json',
-      (socket) => {
-        const identifier = JSON.stringify({ channel: 'RoomChannel', pubsub_token: agents[i]!.pubsub_token, user_id: agents[i]!.id, account_id: profile.account_id });
-        socket.once('message', () => socket.send(JSON.stringify({ command: 'subscribe', identifier })));
-      },
-      (frame) => frame.includes('confirm_subscription'),
-      'cable',
-    ),
+  await phase(
+    `opening ${subscribers} /cable RoomChannel subscriptions`,
+    () =>
+      inBatches(agents.length, (i) =>
+        open(
+          `${wsBase}/cable`,
+          'actioncable-v1-json',
+          (socket) => {
+            const identifier = JSON.stringify({ channel: 'RoomChannel', pubsub_token: agents[i]!.pubsub_token, user_id: agents[i]!.id, account_id: profile.account_id });
+            socket.once('message', () => socket.send(JSON.stringify({ command: 'subscribe', identifier })));
+          },
+          (frame) => frame.includes('confirm_subscription'),
+          'cable',
+        ),
+      ),
+    () => `${sockets.length - subscribers} of ${subscribers} sockets open`,
   );
-  await phase('warm-up (both)', 1_000_000, warmup, ['graphql-ws', 'cable']);
+  await runPhase('warm-up (both)', 1_000_000, warmup, ['graphql-ws', 'cable']);
   const bothBefore = await processCpuMs(pid);
-  await phase('phase 2 (both transports)', 2_000_000, rounds, ['graphql-ws', 'cable']);
+  await runPhase('phase 2 (both transports)', 2_000_000, rounds, ['graphql-ws', 'cable']);
   const bothCpu = (await processCpuMs(pid)) - bothBefore;
   await clock.end();
   return {
@@ -224,24 +264,14 @@ async function run(url: string) {
   };
 }
 
-try {
-  scratch.admin = new pg.Client({ connectionString: databaseUrl });
-  await scratch.admin.connect();
-  scratch.name = `snypto_bench_${process.pid}_${Date.now()}`;
-  await scratch.admin.query(`CREATE DATABASE ${scratch.name}`);
-  const url = new URL(databaseUrl);
-  url.pathname = `/${scratch.name}`;
-  const r = await run(url.toString());
-  const ms = (d: number[], q: number) => percentile(d, q).toFixed(1);
-  console.log(`\nMultiplexed subscriptions: ${subscribers} subscribers per transport in one account, ${rounds} messages at ${rate}/s (after ${warmup} not counted)`);
-  console.log('| transport | phase | server CPU per delivery ms | commit→receipt p50 ms | p99 ms |');
-  console.log('|---|---|---:|---:|---:|');
-  console.log(`| graphql-ws | 1: alone | ${r.graphqlCpuPerDelivery.toFixed(4)} | ${ms(r.graphqlAlone, 0.5)} | ${ms(r.graphqlAlone, 0.99)} |`);
-  console.log(`| graphql-ws | 2: with /cable | | ${ms(r.graphql, 0.5)} | ${ms(r.graphql, 0.99)} |`);
-  console.log(`| /cable | 2: with graphql-ws | ${r.cableCpuPerDelivery.toFixed(4)} (phase 2 − phase 1) | ${ms(r.cable, 0.5)} | ${ms(r.cable, 0.99)} |`);
-  const ratio = percentile(r.graphql, 0.99) / percentile(r.cable, 0.99);
-  console.log(`Ratio graphql-ws p99 / cable p99 (phase 2): ${ratio.toFixed(2)}. Targets: ≤ 0.05 ms CPU per graphql-ws delivery, ratio ≤ 1.5.`);
-} finally {
-  clearInterval(ticker);
-  await release();
-}
+const r = await withScratchDatabase(databaseUrl, run);
+const ms = (d: number[], q: number) => percentile(d, q).toFixed(1);
+console.log(`\nMultiplexed subscriptions: ${subscribers} subscribers per transport in one account, ${rounds} messages at ${rate}/s (after ${warmup} not counted)`);
+console.log('| transport | phase | server CPU per delivery ms | commit→receipt p50 ms | p99 ms |');
+console.log('|---|---|---:|---:|---:|');
+console.log(`| graphql-ws | 1: alone | ${r.graphqlCpuPerDelivery.toFixed(4)} | ${ms(r.graphqlAlone, 0.5)} | ${ms(r.graphqlAlone, 0.99)} |`);
+console.log(`| graphql-ws | 2: with /cable | | ${ms(r.graphql, 0.5)} | ${ms(r.graphql, 0.99)} |`);
+console.log(`| /cable | 2: with graphql-ws | ${r.cableCpuPerDelivery.toFixed(4)} (phase 2 − phase 1) | ${ms(r.cable, 0.5)} | ${ms(r.cable, 0.99)} |`);
+const ratio = percentile(r.graphql, 0.99) / percentile(r.cable, 0.99);
+console.log(`Ratio graphql-ws p99 / cable p99 (phase 2): ${ratio.toFixed(2)}. Targets: ≤ 0.05 ms CPU per graphql-ws delivery, ratio ≤ 1.5.`);
+finished();

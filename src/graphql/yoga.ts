@@ -4,7 +4,6 @@
  * `extensions.code`; anything unexpected is masked.
  */
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import {
   createYoga,
   createGraphQLError,
@@ -117,13 +116,21 @@ const useDataOnRefusedSubscription = (): Plugin => ({
  * CDN (offline: a blank page). @graphql-yoga/render-graphiql's page has them
  * all inlined (the Monaco workers as blob: URLs, fonts and icons as data:
  * URLs): about 9 MB of HTML that takes tens of milliseconds to build, so it is
- * built once per set of options rather than on every request.
+ * built once per set of options rather than on every request. The module itself
+ * (those 9 MB as strings, about 50 MB of resident memory once parsed) is only
+ * imported when the page is first asked for: a server nobody opens GraphiQL on
+ * never holds it.
  */
-function offlineGraphiQL(): (options: GraphiQLOptions) => string {
-  let page: { options: string; html: string } | undefined;
+function offlineGraphiQL(): (options: GraphiQLOptions) => Promise<string> {
+  let page: { options: string; html: Promise<string> } | undefined;
   return (options) => {
     const key = JSON.stringify(options);
-    if (page?.options !== key) page = { options: key, html: renderGraphiQL(options) };
+    if (page?.options !== key) {
+      page = {
+        options: key,
+        html: import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options)),
+      };
+    }
     return page.html;
   };
 }

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { migrationsDir } from '../../prisma/migrator.ts';
@@ -67,6 +68,28 @@ describe('storage', () => {
         expect(reply.body.uuid).toBe(conversation.uuid);
       } finally {
         await second.stop();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('migrates an existing embedded database that has migrations pending (the schema engine apart, then the server reopens it)', async () => {
+    // A data directory PostgreSQL already knows (initdb ran) where no migration was applied yet: the server
+    // opens it, finds them pending, closes it for the migration process and opens it again.
+    const dataDir = await emptyDataDir();
+    try {
+      const initialized = await PGlite.create(dataDir);
+      await initialized.close();
+      const server = await startServer({}, dataDir);
+      try {
+        const migrations = (await readdir(migrationsDir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).length;
+        expect(server.app.database.appliedMigrations.length).toBe(migrations);
+        const { conversation } = await seedConversation(server);
+        const reply = await adminApi(server).get(`/api/v1/accounts/${server.accountId}/conversations/${conversation.id}`);
+        expect(reply.status).toBe(200);
+      } finally {
+        await server.stop();
       }
     } finally {
       await rm(dataDir, { recursive: true, force: true });
