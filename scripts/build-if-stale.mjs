@@ -8,7 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const STAMP = 'dist/BUILT';
-const SOURCES = ['src', 'prisma', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/finish-build.mjs'];
+const SOURCES = ['src', 'prisma', 'tsconfig.json', 'package-lock.json', 'scripts/build.mjs'];
 
 /** The newest modification time under `entry` (a file or a directory), in milliseconds. */
 function newest(entry) {

@@ -60,6 +60,9 @@ function revive(data: SerializedError): Error {
 
 /** Applies the pending migrations of `target` in a child process; resolves to their names once it has exited. */
 export async function migrateApart(target: MigrationTarget): Promise<string[]> {
+  // The file holding this module: src/migration-worker.ts, or in the build the chunk esbuild put it in (it is
+  // an entry of its own as well as imported by src/db.ts, so never the server's dist/main.js). Its top level
+  // below turns it into the child.
   const file = fileURLToPath(import.meta.url);
   // From the sources (tests, tsx), the child needs TypeScript support; dist/ is plain JavaScript.
   const execArgv = file.endsWith('.ts') ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href] : [];

@@ -9,7 +9,7 @@
  *  - the time from the spawn to the first `GET /health` answered 200;
  *  - 5 s after that (FOOTPRINT_SETTLE_SECONDS), the resident memory (RSS) of
  *    the whole process tree (the spawned npm and all its descendants, from
- *    /proc), and the server's own (`node dist/src/main.js`) with its parts:
+ *    /proc), and the server's own (`node dist/main.js`) with its parts:
  *    anonymous memory (heaps, WebAssembly memories), file-backed (code,
  *    mapped libraries), and V8's heap and external memory as its /metrics
  *    reports them;
@@ -130,7 +130,7 @@ function describe(pid: number): ProcessInfo | undefined {
 interface Measure {
   startSeconds: number;
   treeMb: number;
-  /** The server process (node dist/src/main.js) and its parts. */
+  /** The server process (node dist/main.js) and its parts. */
   serverMb: number;
   anonMb: number;
   fileMb: number;
@@ -200,7 +200,7 @@ async function startOnce(label: string, env: Record<string, string>): Promise<Me
   await new Promise((r) => setTimeout(r, settleSeconds * 1000));
   const members = tree(group).map(describe).filter((p): p is ProcessInfo => p !== undefined);
   const treeBytes = members.reduce((sum, p) => sum + p.rssBytes, 0);
-  const server = members.find((p) => /dist\/src\/main\.js/.test(p.command));
+  const server = members.find((p) => /dist\/main\.js/.test(p.command));
   const status = server ? kbFields(`/proc/${server.pid}/status`) : {};
   const v8 = await v8Figures(base);
   const processes = members
@@ -328,7 +328,7 @@ console.log(line(header));
 console.log(line(widths.map((w) => '-'.repeat(w))));
 for (const row of rows) console.log(line(row));
 console.log(
-  '\ntree RSS: the spawned npm and every descendant (shared pages count once per process). server: node dist/src/main.js; ' +
+  '\ntree RSS: the spawned npm and every descendant (shared pages count once per process). server: node dist/main.js; ' +
     'anon: its anonymous memory (V8 heap, WebAssembly memories, malloc), file: mapped code and libraries.',
 );
 finished();

@@ -105,7 +105,7 @@ describe('npm start', () => {
     const parent = Number(execFileSync('ps', ['-o', 'ppid=', '-p', String(started.serverPid)]).toString().trim());
     expect(parent).toBe(started.npm.pid);
     const command = execFileSync('ps', ['-o', 'args=', '-p', String(started.serverPid)]).toString().trim();
-    expect(command).toBe('node dist/src/main.js');
+    expect(command).toBe('node dist/main.js');
     started.npm.kill('SIGTERM');
     await expectAllGone(started);
   });
