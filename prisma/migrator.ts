@@ -20,6 +20,13 @@ const prismaDir = path.dirname(fileURLToPath(import.meta.url));
 export const schemaPath = path.join(prismaDir, 'schema.prisma');
 export const migrationsDir = path.join(prismaDir, 'migrations');
 const lockfilePath = path.join(migrationsDir, 'migration_lock.toml');
+/**
+ * The build's embedded database with every migration applied (scripts/build.mjs makes it in dist/; from the
+ * sources there is none), which a new embedded data directory starts as a copy of (src/db.ts), and the file
+ * beside it that lists the migrations it holds.
+ */
+export const embeddedTemplateDir = path.join(prismaDir, 'pglite-template');
+export const templateMigrationsFile = (template: string) => `${template}.migrations.json`;
 
 let wasmReady: Promise<void> | undefined;
 

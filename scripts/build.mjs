@@ -12,13 +12,15 @@
  *   .data, the schema engine's .wasm) and GraphiQL's 9 MB page, imported only when it is first asked for.
  * - CommonJS packages in the ES module bundle call `require`: the banner gives each file one.
  * - The migration runner reads prisma/'s schema and migration folders beside its own code: they are copied
- *   to dist/. dist/BUILT records when the build finished (scripts/build-if-stale.mjs compares against it).
+ *   to dist/. Then dist/pglite-template is made: an embedded database with every migration applied, which
+ *   a first start copies instead of running initdb and the migrations (src/db.ts, copyTemplate). dist/BUILT records when the build finished (scripts/build-if-stale.mjs compares against it).
  * - Source maps are written (dist/*.map): `NODE_OPTIONS=--enable-source-maps npm start` shows stack traces
  *   against src/; they are not loaded by default (loading them costs start-up time and memory).
  *
  * Type-checking is `npm run typecheck` (`npm test` runs it); the build only translates.
  */
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const OUT = 'dist';
@@ -39,4 +41,12 @@ await build({
 });
 cpSync('prisma/migrations', `${OUT}/migrations`, { recursive: true });
 cpSync('prisma/schema.prisma', `${OUT}/schema.prisma`);
+
+// The embedded database a first start copies (src/db.ts, copyTemplate): initdb and every migration, made
+// here once by the built migration process, so that a new data directory is a copy of a few MB instead.
+const template = `${OUT}/pglite-template`;
+const { migrateApart } = await import(pathToFileURL(`${OUT}/migration-worker.js`).href);
+const applied = await migrateApart({ kind: 'pglite', dataDir: template });
+writeFileSync(`${template}.migrations.json`, `${JSON.stringify(applied)}\n`);
+
 writeFileSync(`${OUT}/BUILT`, `${new Date().toISOString()}\n`);

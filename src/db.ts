@@ -24,7 +24,8 @@ import type {
   SqlQuery,
   SqlQueryable,
 } from '@prisma/driver-adapter-utils';
-import { hasPendingMigrations } from '../prisma/migrator.ts';
+import { embeddedTemplateDir, hasPendingMigrations } from '../prisma/migrator.ts';
+import { copyTemplate } from './embedded-template.ts';
 import type { Config } from './config.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { operationDeclarations, type DataModel } from './model-writes.ts';
@@ -362,8 +363,14 @@ function databaseOver(
   };
 }
 
-/** Opens the configured database and brings its schema up to date. */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>): Promise<Database> {
+/**
+ * Opens the configured database and brings its schema up to date.
+ * `embeddedTemplate`: where a new embedded database is copied from (default: the build's, see copyTemplate).
+ */
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>,
+  options: { embeddedTemplate?: string } = {},
+): Promise<Database> {
   if (config.databaseUrl) {
     const adapter = (): SqlMigrationAwareDriverAdapterFactory =>
       new PrismaPg(
@@ -391,14 +398,17 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databas
 
   await mkdir(config.dataDir, { recursive: true });
   const { dataDir } = config;
-  // A new data directory: initdb and the migrations, apart (src/migration-worker.ts), so that the memory
-  // they grow goes back to the system; an existing one runs the schema engine only when something is pending.
-  let appliedMigrations = existsSync(path.join(dataDir, 'PG_VERSION')) ? [] : await migrateApart({ kind: 'pglite', dataDir });
+  // A new data directory starts as a copy of the build's migrated template or, without one (from the sources),
+  // with initdb and the migrations, apart (src/migration-worker.ts) so that the memory they grow goes back to
+  // the system. Either way the schema engine then runs only when something is pending.
+  const appliedMigrations = existsSync(path.join(dataDir, 'PG_VERSION'))
+    ? []
+    : ((await copyTemplate(options.embeddedTemplate ?? embeddedTemplateDir, dataDir)) ?? (await migrateApart({ kind: 'pglite', dataDir })));
   await chooseBufferPool(dataDir);
   let pglite = await PGlite.create(dataDir);
-  if (appliedMigrations.length === 0 && (await hasPendingMigrations(new PrismaPGlite(pglite)))) {
+  if (await hasPendingMigrations(new PrismaPGlite(pglite))) {
     await pglite.close();
-    appliedMigrations = await migrateApart({ kind: 'pglite', dataDir });
+    appliedMigrations.push(...(await migrateApart({ kind: 'pglite', dataDir })));
     pglite = await PGlite.create(dataDir);
   }
   const opened = pglite;
@@ -437,3 +447,4 @@ async function chooseBufferPool(dataDir: string): Promise<void> {
   await writeFile(`${file}.snypto`, text.replace(INITDB_SHARED_BUFFERS, line));
   await rename(`${file}.snypto`, file);
 }
+

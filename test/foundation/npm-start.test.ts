@@ -8,6 +8,7 @@
  * /cable frames still open when the signal comes.
  */
 import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -106,6 +107,9 @@ describe('npm start', () => {
     expect(parent).toBe(started.npm.pid);
     const command = execFileSync('ps', ['-o', 'args=', '-p', String(started.serverPid)]).toString().trim();
     expect(command).toBe('node dist/main.js');
+    // glibc's malloc keeps at most two arenas (its default, 8 per core, held tens of MB more after start-up).
+    const environment = readFileSync(`/proc/${started.serverPid}/environ`, 'utf8').split('\0');
+    expect(environment).toContain('MALLOC_ARENA_MAX=2');
     started.npm.kill('SIGTERM');
     await expectAllGone(started);
   });

@@ -4,12 +4,15 @@
  * through the same migrations when DATABASE_URL is set.
  */
 import { spawn } from 'node:child_process';
-import { readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { migrationsDir } from '../../prisma/migrator.ts';
+import { migrationsDir, templateMigrationsFile } from '../../prisma/migrator.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
+import { openDatabase } from '../../src/db.ts';
+import { migrateApart } from '../../src/migration-worker.ts';
 import { client } from '../support/http.ts';
 import { emptyDataDir } from '../support/pglite-template.ts';
 import { createScratchDatabase, POSTGRES_ADMIN_URL } from '../support/scratch-database.ts';
@@ -94,6 +97,55 @@ describe('storage', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
+  });
+
+  describe('a new embedded database made from a template (what npm run build leaves in dist/)', () => {
+    const allMigrations = async () =>
+      (await readdir(migrationsDir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+    const open = (dataDir: string, embeddedTemplate: string) =>
+      openDatabase({ databaseUrl: undefined, databasePoolSize: 1, dataDir }, { embeddedTemplate });
+
+    it('starts as a copy of the template, without migrating again', async () => {
+      const [template, dataDir] = [await emptyDataDir(), await emptyDataDir()];
+      try {
+        const applied = await migrateApart({ kind: 'pglite', dataDir: template });
+        await writeFile(templateMigrationsFile(template), JSON.stringify(applied));
+        // Something only the template has: a copy keeps it, a database made anew would not.
+        const marked = await PGlite.create(template);
+        await marked.exec('CREATE TABLE template_marker (id int)');
+        await marked.close();
+        const database = await open(dataDir, template);
+        try {
+          expect(database.appliedMigrations).toEqual(await allMigrations());
+          expect(await database.prisma.$queryRawUnsafe('SELECT count(*)::int AS n FROM template_marker')).toEqual([{ n: 0 }]);
+        } finally {
+          await database.close();
+        }
+      } finally {
+        await Promise.all([template, dataDir].map((dir) => rm(dir, { recursive: true, force: true })));
+      }
+    });
+
+    it('applies what an older template lacks, and makes again a copy that was cut short', async () => {
+      const [template, dataDir] = [await emptyDataDir(), await emptyDataDir()];
+      try {
+        // A template from before every migration: initdb only, none applied.
+        await (await PGlite.create(template)).close();
+        await writeFile(templateMigrationsFile(template), '[]');
+        // What a copy interrupted before its last file leaves: some of the files, no PG_VERSION.
+        await mkdir(path.join(dataDir, 'global'));
+        await writeFile(path.join(dataDir, 'global', 'pg_control'), 'cut short');
+        const database = await open(dataDir, template);
+        try {
+          expect(database.appliedMigrations).toEqual(await allMigrations());
+          expect(await database.prisma.account.count()).toBe(0);
+        } finally {
+          await database.close();
+        }
+      } finally {
+        await Promise.all([template, dataDir].map((dir) => rm(dir, { recursive: true, force: true })));
+      }
+    });
   });
 
   describe('PostgreSQL through DATABASE_URL', () => {

@@ -10,10 +10,11 @@
  * run's data root (in memory where the machine allows), which the global
  * teardown removes.
  */
-import { copyFile, mkdir, mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
+import { copyDataDirectory } from '../../src/embedded-template.ts';
 
 /** A new, empty data directory; the caller removes it (the run's teardown would too). */
 export function emptyDataDir(prefix = 'snypto-test-'): Promise<string> {
@@ -24,23 +25,6 @@ export function emptyDataDir(prefix = 'snypto-test-'): Promise<string> {
 export async function migratedDataDir(prefix = 'snypto-test-'): Promise<string> {
   const dir = await emptyDataDir(prefix);
   const template = inject('pgliteTemplate');
-  if (template) await copyTree(template, dir);
+  if (template) await copyDataDirectory(template, dir);
   return dir;
-}
-
-/**
- * Copies the files under `from` into the existing directory `to`, all at
- * once: a data directory is about 1,100 small files (40 MB), which fs.cp
- * copies one after the other in about twice the time.
- */
-async function copyTree(from: string, to: string): Promise<void> {
-  const entries = await readdir(from, { recursive: true, withFileTypes: true });
-  const relative = (entry: (typeof entries)[number]) => path.relative(from, path.join(entry.parentPath, entry.name));
-  const directories = entries.filter((entry) => entry.isDirectory()).map(relative);
-  // Parents first: a recursive mkdir of each, in order of depth.
-  directories.sort((a, b) => a.split(path.sep).length - b.split(path.sep).length);
-  for (const directory of directories) await mkdir(path.join(to, directory), { recursive: true });
-  await Promise.all(
-    entries.filter((entry) => entry.isFile()).map((entry) => copyFile(path.join(from, relative(entry)), path.join(to, relative(entry)))),
-  );
 }
