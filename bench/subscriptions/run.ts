@@ -8,8 +8,10 @@
  * BENCH_RATE (10 a second), BENCH_ROUNDS (100) per phase, after BENCH_WARMUP
  * (10) that are not counted:
  *
- * 1. graphql-ws alone: the server's CPU time (user + system, from /proc)
- *    over the phase, per delivery (the REST request that posts included);
+ * 0. no subscribers yet: the server's CPU time (user + system, from /proc)
+ *    over the phase, per message: what the posts cost by themselves;
+ * 1. graphql-ws alone: the server's CPU time over the phase per delivery,
+ *    with the posts included and without them (phase 1 − phase 0);
  * 2. both transports on the same events: p50/p99 from each message's commit
  *    (a NOTIFY an insert trigger sends, delivered by PostgreSQL at commit)
  *    to each subscriber reading it, for each transport, their ratio, and
@@ -53,11 +55,11 @@ const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.lengt
 const AGENTS_PER_SECOND = 150;
 const SOCKETS_PER_SECOND = 300;
 announce(
-  `multiplexed subscriptions: ${subscribers} graphql-ws and ${subscribers} /cable subscribers, two phases of ${rounds} messages at ${rate}/s (after ${warmup} not counted)`,
+  `multiplexed subscriptions: ${subscribers} graphql-ws and ${subscribers} /cable subscribers, three phases of ${rounds} messages at ${rate}/s (after ${warmup} not counted)`,
   {
     'set-up': ESTIMATE.serverStart + subscribers / AGENTS_PER_SECOND + (subscribers / 4) * ESTIMATE.restCall,
     subscribing: (2 * subscribers) / SOCKETS_PER_SECOND,
-    'posting messages': (2 * (warmup + rounds)) / rate + 2,
+    'posting messages': (3 * (warmup + rounds)) / rate + 3,
   },
 );
 
@@ -171,25 +173,6 @@ async function measure(serverUrl: string, pid: number, url: string) {
     () => `${agentsMade} of ${subscribers} agents made`,
   );
 
-  let streamingNow = 0;
-  await phase(
-    `opening ${subscribers} graphql-ws subscriptions`,
-    async () => {
-      const graphqlSockets = await inBatches(agents.length, (i) =>
-        open(
-          `${wsBase}/graphql`,
-          'graphql-transport-ws',
-          (socket) => socket.send(JSON.stringify({ type: 'connection_init', payload: { api_access_token: agents[i]!.token } })),
-          (frame) => frame.includes('connection_ack'),
-          'graphql-ws',
-        ),
-      );
-      for (const socket of graphqlSockets) socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: DOCUMENT } }));
-      await until('graphql-ws subscriptions', async () => (streamingNow = await streaming(serverUrl, 'graphql-ws')) === subscribers);
-    },
-    () => `${sockets.length} of ${subscribers} sockets open, ${streamingNow || 0} subscriptions streaming`,
-  );
-
   const clock = await commitClock(url);
   const roundIds = new Map<number, number>();
   const post = async (round: number) => {
@@ -228,6 +211,33 @@ async function measure(serverUrl: string, pid: number, url: string) {
       .flat()
       .sort((a, b) => a - b);
 
+
+  // Phase 0, before any subscriber: what posting a message costs the server by itself (the REST request, its
+  // transaction, the event's outbox and webhook planning), so that the deliveries' own cost can be told apart.
+  await runPhase('warm-up (no subscribers)', 4_000_000, warmup, []);
+  const postBefore = await processCpuMs(pid);
+  await runPhase('phase 0 (no subscribers: the posts alone)', 3_000_000, rounds, []);
+  const postCpu = (await processCpuMs(pid)) - postBefore;
+
+  let streamingNow = 0;
+  await phase(
+    `opening ${subscribers} graphql-ws subscriptions`,
+    async () => {
+      const graphqlSockets = await inBatches(agents.length, (i) =>
+        open(
+          `${wsBase}/graphql`,
+          'graphql-transport-ws',
+          (socket) => socket.send(JSON.stringify({ type: 'connection_init', payload: { api_access_token: agents[i]!.token } })),
+          (frame) => frame.includes('connection_ack'),
+          'graphql-ws',
+        ),
+      );
+      for (const socket of graphqlSockets) socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: DOCUMENT } }));
+      await until('graphql-ws subscriptions', async () => (streamingNow = await streaming(serverUrl, 'graphql-ws')) === subscribers);
+    },
+    () => `${sockets.length} of ${subscribers} sockets open, ${streamingNow || 0} subscriptions streaming`,
+  );
+
   await runPhase('warm-up (graphql-ws)', -warmup, warmup, ['graphql-ws']);
   const cpuBefore = await processCpuMs(pid);
   await runPhase('phase 1 (graphql-ws alone)', 0, rounds, ['graphql-ws']);
@@ -256,7 +266,9 @@ async function measure(serverUrl: string, pid: number, url: string) {
   const bothCpu = (await processCpuMs(pid)) - bothBefore;
   await clock.end();
   return {
+    postCpuPerMessage: postCpu / rounds,
     graphqlCpuPerDelivery: graphqlCpu / (rounds * subscribers),
+    graphqlNetCpuPerDelivery: (graphqlCpu - postCpu) / (rounds * subscribers),
     cableCpuPerDelivery: (bothCpu - graphqlCpu) / (rounds * subscribers),
     graphqlAlone: delays('graphql-ws', 0, rounds),
     graphql: delays('graphql-ws', 2_000_000, rounds),
@@ -269,7 +281,8 @@ const ms = (d: number[], q: number) => percentile(d, q).toFixed(1);
 console.log(`\nMultiplexed subscriptions: ${subscribers} subscribers per transport in one account, ${rounds} messages at ${rate}/s (after ${warmup} not counted)`);
 console.log('| transport | phase | server CPU per delivery ms | commit→receipt p50 ms | p99 ms |');
 console.log('|---|---|---:|---:|---:|');
-console.log(`| graphql-ws | 1: alone | ${r.graphqlCpuPerDelivery.toFixed(4)} | ${ms(r.graphqlAlone, 0.5)} | ${ms(r.graphqlAlone, 0.99)} |`);
+console.log(`| (none) | 0: the posts alone | ${r.postCpuPerMessage.toFixed(3)} per message | | |`);
+console.log(`| graphql-ws | 1: alone | ${r.graphqlCpuPerDelivery.toFixed(4)} (the post included); ${r.graphqlNetCpuPerDelivery.toFixed(4)} without it (phase 1 − phase 0) | ${ms(r.graphqlAlone, 0.5)} | ${ms(r.graphqlAlone, 0.99)} |`);
 console.log(`| graphql-ws | 2: with /cable | | ${ms(r.graphql, 0.5)} | ${ms(r.graphql, 0.99)} |`);
 console.log(`| /cable | 2: with graphql-ws | ${r.cableCpuPerDelivery.toFixed(4)} (phase 2 − phase 1) | ${ms(r.cable, 0.5)} | ${ms(r.cable, 0.99)} |`);
 const ratio = percentile(r.graphql, 0.99) / percentile(r.cable, 0.99);
