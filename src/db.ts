@@ -11,7 +11,7 @@
  * `writes('table')` (src/write-tables.ts).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -25,7 +25,7 @@ import type {
   SqlQueryable,
 } from '@prisma/driver-adapter-utils';
 import { embeddedTemplateDir, hasPendingMigrations } from '../prisma/migrator.ts';
-import { copyTemplate } from './embedded-template.ts';
+import { chooseBufferPool, copyTemplate } from './embedded-template.ts';
 import type { Config } from './config.ts';
 import { PrismaClient } from './generated/prisma/client.ts';
 import { operationDeclarations, type DataModel } from './model-writes.ts';
@@ -421,30 +421,3 @@ export async function openDatabase(
     },
   });
 }
-
-/**
- * PostgreSQL's buffer pool of an embedded database. PGlite sets the pool up
- * in its WebAssembly memory at every start, all of it resident: initdb's
- * 128MB made a third of the server's memory and half a second of its
- * start. 16MB holds the hot pages of a small team's data; the rest is read
- * from the files (and the system's page cache).
- */
-export const EMBEDDED_SHARED_BUFFERS = '16MB';
-
-/** initdb's line as it writes it: a data directory whose pool nobody chose. */
-const INITDB_SHARED_BUFFERS = /^shared_buffers = 128MB(\t+# min 128kB)?$/m;
-
-/**
- * Gives an embedded data directory Snypto's buffer pool, in its
- * postgresql.conf (PGlite reads it at each start), where the line is still
- * initdb's default; a value an operator wrote there stays.
- */
-async function chooseBufferPool(dataDir: string): Promise<void> {
-  const file = path.join(dataDir, 'postgresql.conf');
-  const text = await readFile(file, 'utf8').catch(() => undefined);
-  if (text === undefined || !INITDB_SHARED_BUFFERS.test(text)) return;
-  const line = `shared_buffers = ${EMBEDDED_SHARED_BUFFERS}\t\t\t# Snypto's choice (initdb's: 128MB); min 128kB`;
-  await writeFile(`${file}.snypto`, text.replace(INITDB_SHARED_BUFFERS, line));
-  await rename(`${file}.snypto`, file);
-}
-

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { migrationsDir, templateMigrationsFile } from '../../prisma/migrator.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db.ts';
-import { migrateApart } from '../../src/migration-worker.ts';
+import { makeEmbeddedTemplate } from '../../src/embedded-template.ts';
 import { client } from '../support/http.ts';
 import { emptyDataDir } from '../support/pglite-template.ts';
 import { createScratchDatabase, POSTGRES_ADMIN_URL } from '../support/scratch-database.ts';
@@ -108,8 +108,7 @@ describe('storage', () => {
     it('starts as a copy of the template, without migrating again', async () => {
       const [template, dataDir] = [await emptyDataDir(), await emptyDataDir()];
       try {
-        const applied = await migrateApart({ kind: 'pglite', dataDir: template });
-        await writeFile(templateMigrationsFile(template), JSON.stringify(applied));
+        await makeEmbeddedTemplate(template);
         // Something only the template has: a copy keeps it, a database made anew would not.
         const marked = await PGlite.create(template);
         await marked.exec('CREATE TABLE template_marker (id int)');

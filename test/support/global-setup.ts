@@ -5,19 +5,17 @@
  * The data directories of a run are made under one directory of its own, in
  * memory (/dev/shm) where the machine has it: PGlite's writes, and copying
  * the template, cost a fraction there of what they cost on disk. The
- * template is made once, before any test file starts, with the app's own
- * migration runner. After the run the whole directory goes, with whatever a
+ * template is made once, before any test file starts, as the build makes
+ * its own (src/embedded-template.ts: the app's migrations and buffer pool). After the run the whole directory goes, with whatever a
  * test left behind; so do those of earlier runs whose process is gone.
  * SNYPTO_TEST_DATA_ROOT chooses another place.
  */
 import { constants } from 'node:fs';
-import { access, appendFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { TestProject } from 'vitest/node';
-import { applyMigrations } from '../../prisma/migrator.ts';
+import { makeEmbeddedTemplate } from '../../src/embedded-template.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -61,30 +59,6 @@ async function removeAbandonedRuns(base: string): Promise<void> {
   );
 }
 
-/**
- * What the copies' postgresql.conf adds. PGlite sets up PostgreSQL's shared
- * buffers in WebAssembly memory at every start: with the default 128 MB a
- * start takes about 0.65 s, with 16 MB about 0.27 s. A test database holds
- * a few hundred rows; pages beyond the buffers are read from the files.
- */
-const TEST_SETTINGS = `
-# Test template (test/support/global-setup.ts): a small buffer pool starts faster.
-shared_buffers = 16MB
-`;
-
-/** Creates an embedded database in `dir`, applies every migration and the test settings; leaves it closed. */
-export async function createPgliteTemplate(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const pglite = await PGlite.create(dir);
-  try {
-    const applied = await applyMigrations(new PrismaPGlite(pglite));
-    if (applied.length === 0) throw new Error('a fresh embedded database applied no migration');
-  } finally {
-    await pglite.close();
-  }
-  await appendFile(path.join(dir, 'postgresql.conf'), TEST_SETTINGS);
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const base = await dataBase();
   await mkdir(base, { recursive: true });
@@ -93,7 +67,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const remove = () => rm(root, { recursive: true, force: true });
   const template = path.join(root, 'template');
   try {
-    await createPgliteTemplate(template);
+    await makeEmbeddedTemplate(template);
   } catch (error) {
     await remove();
     throw error;
