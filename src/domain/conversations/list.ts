@@ -2,10 +2,27 @@
  * Conversation lists (spec/API.md §3.5 `GET /conversations` and `/meta`):
  * the filters, the sort orders and the assignee counts, restricted to the
  * conversations the actor reaches (access/rules.ts `conversationsReachedBy`).
+ * The filters are conditions (access/condition.ts) and the sort orders
+ * orderings (ordering.ts), so that Prisma and a planned statement
+ * (page.ts) read one definition.
  */
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client.ts';
+import {
+  and,
+  compile,
+  containsInsensitive,
+  eq,
+  hasEvery,
+  isNull,
+  notNull,
+  or,
+  related,
+  type Condition,
+  type Rule,
+} from '../access/condition.ts';
 import { conversationsReachedBy } from '../access/rules.ts';
+import { prismaOrderBy, type Ordering } from '../ordering.ts';
 import type { AccountActor } from '../actor.ts';
 import { LIMITS } from '../validation.ts';
 
@@ -45,61 +62,71 @@ export const listConversationsInput = z.object({
 export type ListConversationsInput = z.input<typeof listConversationsInput>;
 export type ListConversationsFilters = z.output<typeof listConversationsInput>;
 
-const assigneeWhere = (actor: AccountActor, type: ListConversationsFilters['assigneeType']): Prisma.ConversationWhereInput => {
+const assigneeCondition = (actor: AccountActor, type: ListConversationsFilters['assigneeType']): Condition | undefined => {
   switch (type) {
     case 'me':
-      return actor.kind === 'user' ? { assigneeId: actor.userId } : { assigneeAgentBotId: actor.agentBotId };
+      return actor.kind === 'user' ? eq('assigneeId', actor.userId) : eq('assigneeAgentBotId', actor.agentBotId);
     case 'unassigned':
-      return { assigneeId: null };
+      return isNull('assigneeId');
     case 'assigned':
-      return { assigneeId: { not: null } };
+      return notNull('assigneeId');
     default:
-      return {};
+      return undefined;
   }
 };
 
-/** Every filter but the assignee type (the counts are taken over this set). */
-function filtersWhere(actor: AccountActor, filters: ListConversationsFilters): Prisma.ConversationWhereInput[] {
-  const and: Prisma.ConversationWhereInput[] = [conversationsReachedBy(actor).where];
-  if (filters.status !== 'all') and.push({ status: filters.status });
-  if (filters.inboxId !== undefined) and.push({ inboxId: filters.inboxId });
-  if (filters.teamId !== undefined) and.push({ teamId: filters.teamId });
-  if (filters.contactId !== undefined) and.push({ contactId: filters.contactId });
-  if (filters.labels?.length) and.push({ labels: { hasEvery: filters.labels } });
-  if (filters.conversationType === 'unattended')
-    and.push({ OR: [{ firstReplyCreatedAt: null }, { waitingSince: { not: null } }] });
+/** Every filter but the assignee type (the counts are taken over this set), with the actor's reach. */
+function filterConditions(actor: AccountActor, filters: ListConversationsFilters): Condition[] {
+  const all: Condition[] = [conversationsReachedBy(actor).condition];
+  if (filters.status !== 'all') all.push(eq('status', filters.status));
+  if (filters.inboxId !== undefined) all.push(eq('inboxId', filters.inboxId));
+  if (filters.teamId !== undefined) all.push(eq('teamId', filters.teamId));
+  if (filters.contactId !== undefined) all.push(eq('contactId', filters.contactId));
+  if (filters.labels?.length) all.push(hasEvery('labels', filters.labels));
+  if (filters.conversationType === 'unattended') all.push(or(isNull('firstReplyCreatedAt'), notNull('waitingSince')));
   const q = filters.q?.trim();
   if (q) {
-    const like = { contains: q, mode: 'insensitive' as const };
-    and.push({
-      contact: { OR: [{ name: like }, { email: like }, { phoneNumber: like }, { identifier: like }] },
-    });
+    const contains = (field: string) => containsInsensitive(field, q);
+    all.push(related('contact', 'contactId', 'contacts', or(contains('name'), contains('email'), contains('phoneNumber'), contains('identifier'))));
   }
-  return and;
+  return all;
 }
+
+const withAssignee = (conditions: Condition[], assignee: Condition | undefined) =>
+  compile<Prisma.ConversationWhereInput>(and(...conditions, ...(assignee ? [assignee] : [])));
+
+/** A filtered list's rule (its `where` for Prisma, `sql` for a planned statement). */
+export const conversationListRule = (actor: AccountActor, filters: ListConversationsFilters): Rule<Prisma.ConversationWhereInput> =>
+  withAssignee(filterConditions(actor, filters), assigneeCondition(actor, filters.assigneeType));
 
 /** The `where` of a filtered list. */
 export function conversationListWhere(actor: AccountActor, filters: ListConversationsFilters): Prisma.ConversationWhereInput {
-  return { AND: [...filtersWhere(actor, filters), assigneeWhere(actor, filters.assigneeType)] };
+  return conversationListRule(actor, filters).where;
 }
 
-/** The `orderBy` of a sort key, as Chatwoot's sort handler orders (ties broken by id). */
-export function conversationListOrder(sortBy: ConversationSort): Prisma.ConversationOrderByWithRelationInput[] {
+/** The order of a sort key, as Chatwoot's sort handler orders (ties broken by id). */
+export function conversationListOrdering(sortBy: ConversationSort): Ordering {
   const direction = sortBy.endsWith('_asc') ? ('asc' as const) : ('desc' as const);
-  if (sortBy.startsWith('last_activity_at')) return [{ lastActivityAt: direction }, { id: direction }];
-  if (sortBy.startsWith('created_at')) return [{ createdAt: direction }, { id: direction }];
+  if (sortBy.startsWith('last_activity_at')) return [{ field: 'lastActivityAt', direction }, { field: 'id', direction }];
+  if (sortBy.startsWith('created_at')) return [{ field: 'createdAt', direction }, { field: 'id', direction }];
   if (sortBy.startsWith('priority'))
-    return [{ priority: { sort: direction, nulls: 'last' } }, { lastActivityAt: 'desc' }, { id: 'desc' }];
-  return [{ waitingSince: { sort: direction, nulls: 'last' } }, { createdAt: 'asc' }, { id: 'asc' }];
+    return [{ field: 'priority', direction, nulls: 'last' }, { field: 'lastActivityAt', direction: 'desc' }, { field: 'id', direction: 'desc' }];
+  return [{ field: 'waitingSince', direction, nulls: 'last' }, { field: 'createdAt', direction: 'asc' }, { field: 'id', direction: 'asc' }];
+}
+
+/** The `orderBy` of a sort key. */
+export function conversationListOrder(sortBy: ConversationSort): Prisma.ConversationOrderByWithRelationInput[] {
+  return prismaOrderBy(conversationListOrdering(sortBy));
 }
 
 /** The where clauses of the four assignee counts of the REST `meta`. */
 export function assigneeCountsWhere(actor: AccountActor, filters: ListConversationsFilters) {
-  const base = filtersWhere(actor, filters);
+  const base = filterConditions(actor, filters);
+  const where = (type: ListConversationsFilters['assigneeType']) => withAssignee(base, assigneeCondition(actor, type)).where;
   return {
-    mine: { AND: [...base, assigneeWhere(actor, 'me')] },
-    assigned: { AND: [...base, assigneeWhere(actor, 'assigned')] },
-    unassigned: { AND: [...base, assigneeWhere(actor, 'unassigned')] },
-    all: { AND: base },
+    mine: where('me'),
+    assigned: where('assigned'),
+    unassigned: where('unassigned'),
+    all: where('all'),
   } satisfies Record<string, Prisma.ConversationWhereInput>;
 }

@@ -39,6 +39,8 @@ import {
 import {
   assigneeCountsWhere,
   conversationListOrder,
+  conversationListOrdering,
+  conversationListRule,
   conversationListWhere,
   listConversationsInput,
   type ListConversationsInput,
@@ -54,6 +56,7 @@ import {
   type UpdatePriorityInput,
 } from './status.ts';
 import { loadConversationViews } from './view.ts';
+import { loadConversationPage, type PageRequest } from './page.ts';
 
 export const createConversationInput = z
   .object({
@@ -154,6 +157,16 @@ export class ConversationService {
   listQuery(actor: AccountActor, raw: RawInput<ListConversationsInput>) {
     const filters = parseInput(listConversationsInput, raw);
     return { where: conversationListWhere(actor, filters), orderBy: conversationListOrder(filters.sortBy) };
+  }
+
+  /**
+   * A page of a filtered list as one planned statement (page.ts), with what
+   * `request` asks of each row; undefined when its selections cannot be
+   * planned (the caller then reads with `listQuery`).
+   */
+  plannedPage(actor: AccountActor, raw: RawInput<ListConversationsInput>, request: PageRequest) {
+    const filters = parseInput(listConversationsInput, raw);
+    return loadConversationPage(this.db, conversationListRule(actor, filters), conversationListOrdering(filters.sortBy), request);
   }
 
   /** One REST page (25) of a filtered list, as views. */

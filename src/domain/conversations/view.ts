@@ -48,17 +48,26 @@ const conversationInclude = (accountId: number) =>
 export const UNREAD_CAP = 10;
 
 /**
+ * A conversation's last message among those `messages` admits (every
+ * message when undefined), as an SQL subquery over the conversation row
+ * `conversation` (an alias) yielding `expression` of the message (alias
+ * `lm`): the one definition behind `lastMessageIds` and a planned page.
+ */
+export function lastMessageSql(conversation: string, expression: Prisma.Sql, messages?: Rule<object>): Prisma.Sql {
+  const admitted = messages ? Prisma.sql`AND ${messages.sql('lm')}` : Prisma.empty;
+  return Prisma.sql`(SELECT ${expression} FROM messages lm WHERE lm.conversation_id = ${Prisma.raw(conversation)}.id ${admitted} ORDER BY lm.id DESC LIMIT 1)`;
+}
+
+/**
  * The id of each conversation's last message among those `messages` admits
  * (every message when undefined), by conversation id; one statement.
  */
 export async function lastMessageIds(tx: Tx, conversationIds: number[], messages?: Rule<object>): Promise<Map<number, number>> {
   if (conversationIds.length === 0) return new Map();
-  const admitted = messages ? Prisma.sql`AND ${messages.sql('m')}` : Prisma.empty;
-  const rows = await tx.$queryRaw<{ conversation_id: number; id: number }[]>`
-    SELECT DISTINCT ON (m.conversation_id) m.conversation_id, m.id FROM messages m
-    WHERE m.conversation_id = ANY(${conversationIds}) ${admitted}
-    ORDER BY m.conversation_id, m.id DESC`;
-  return new Map(rows.map((r) => [Number(r.conversation_id), Number(r.id)]));
+  const rows = await tx.$queryRaw<{ conversation_id: number; id: number | null }[]>`
+    SELECT c.id AS conversation_id, ${lastMessageSql('c', Prisma.sql`lm.id`, messages)} AS id
+    FROM conversations c WHERE c.id = ANY(${conversationIds})`;
+  return new Map(rows.filter((r) => r.id !== null).map((r) => [Number(r.conversation_id), Number(r.id)]));
 }
 
 /** Loads views of the given conversations (of one account), in the order of `ids`. */
@@ -95,15 +104,24 @@ export async function loadConversationViews(tx: Tx, accountId: number, ids: numb
   });
 }
 
+/**
+ * A conversation's unread count as an SQL subquery over the conversation
+ * row `conversation` (an alias): incoming messages since the agents last
+ * looked, counted up to UNREAD_CAP. The one definition behind
+ * `loadUnreadCounts` and a planned page.
+ */
+export function unreadCountSql(conversation: string): Prisma.Sql {
+  const c = Prisma.raw(conversation);
+  return Prisma.sql`(SELECT COUNT(*)::int FROM (SELECT 1 FROM messages um WHERE um.conversation_id = ${c}.id
+    AND um.message_type = 'incoming' AND (${c}.agent_last_seen_at IS NULL OR um.created_at > ${c}.agent_last_seen_at)
+    LIMIT ${UNREAD_CAP}) unread)`;
+}
+
 /** Each conversation's unread count: incoming messages since the agents last looked, capped at UNREAD_CAP (0 when none). */
 export async function loadUnreadCounts(tx: Tx, ids: number[]): Promise<Map<number, number>> {
   if (ids.length === 0) return new Map();
   const rows = await tx.$queryRaw<{ conversation_id: number; unread: number }[]>`
-    SELECT c.id AS conversation_id, LEAST(COUNT(m.id), ${UNREAD_CAP})::int AS unread
-    FROM conversations c JOIN messages m ON m.conversation_id = c.id
-    WHERE c.id = ANY(${ids}) AND m.message_type = 'incoming'
-      AND (c.agent_last_seen_at IS NULL OR m.created_at > c.agent_last_seen_at)
-    GROUP BY c.id`;
+    SELECT c.id AS conversation_id, ${unreadCountSql('c')} AS unread FROM conversations c WHERE c.id = ANY(${ids})`;
   return new Map(rows.map((r) => [Number(r.conversation_id), Number(r.unread)]));
 }
 

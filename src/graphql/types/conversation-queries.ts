@@ -6,12 +6,15 @@
  * view). Lists are filtered in the query, never afterwards, by the rule of
  * access/rules.ts `conversationsReachedBy` (its Prisma `where`).
  */
+import { queryFromInfo } from '@pothos/plugin-prisma';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../../context.ts';
 import { conversationsReachedBy } from '../../domain/access/rules.ts';
 import { loadReachableConversation } from '../../domain/conversations/access.ts';
 import { CONVERSATION_SORTS } from '../../domain/conversations/list.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { builder } from '../builder.ts';
+import { selectsPath, withPlannedFields } from '../planned-page.ts';
 import { actorInAccount, optionalDatabaseIdOf } from '../ids.ts';
 
 const upper = <V extends string>(values: readonly V[]) =>
@@ -49,11 +52,50 @@ builder.prismaObjectField('Account', 'conversations', (t) =>
       sortBy: t.arg({ type: ConversationSortEnum, required: false, description: 'LAST_ACTIVITY_AT_DESC when absent.' }),
     },
     totalCount: async (account, args, context) =>
+      plannedTotals.get(context)?.get(args) ??
       context.db.conversation.count({ where: (await accountList(context, account.id, args)).where }),
-    resolve: async (query, account, args, context) =>
+    resolve: async (query, account, args, context, info) =>
+      (await plannedList(query, account.id, args, context, info)) ??
       context.db.conversation.findMany({ ...query, ...(await accountList(context, account.id, args)) }),
   }),
 );
+
+/** The totals of the pages planned in a request, by the connection's arguments, for its `totalCount`. */
+const plannedTotals = new WeakMap<Context, WeakMap<object, number>>();
+
+/**
+ * The page in one planned statement (domain/conversations/page.ts) with the
+ * unread counts and last messages the selection asks for; undefined when
+ * it cannot be planned (a cursor, or a selection the planner does not
+ * compile), and the page is then read through Prisma and the loaders.
+ */
+async function plannedList(query: object, accountId: number, args: ListArgs, context: Context, info: GraphQLResolveInfo) {
+  const { take, skip, cursor, ...selection } = query as { take?: number; skip?: number; cursor?: unknown };
+  if (cursor !== undefined || typeof take !== 'number' || take < 0) return undefined;
+  const lastMessageQuery = selectsPath(info, ['edges', 'node', 'lastMessage'])
+    ? queryFromInfo({ context, info, typeName: 'Message', path: ['edges', 'node', 'lastMessage'] })
+    : undefined;
+  const actor = await actorInAccount(context, accountId);
+  const page = await context.services.conversations.plannedPage(actor, listFilters(args), {
+    take,
+    skip: skip ?? 0,
+    selection,
+    unreadCount: selectsPath(info, ['edges', 'node', 'unreadCount']),
+    lastMessage: lastMessageQuery && { selection: lastMessageQuery, admitted: context.access.seenMessages },
+  });
+  if (!page) return undefined;
+  if (page.totalCount !== undefined) {
+    const totals = plannedTotals.get(context) ?? new WeakMap<object, number>();
+    plannedTotals.set(context, totals.set(args, page.totalCount));
+  }
+  const lastMessageKey = JSON.stringify(lastMessageQuery);
+  return page.conversations.map(({ row, unreadCount, lastMessage }) =>
+    withPlannedFields(row as Prisma.ConversationGetPayload<object>, {
+      unreadCount,
+      lastMessage: lastMessage === undefined ? undefined : { query: lastMessageKey, message: lastMessage },
+    }),
+  );
+}
 
 type ListArgs = {
   status?: string | null;
@@ -68,7 +110,12 @@ type ListArgs = {
 /** The list's where/orderBy, from the service's rules. */
 async function accountList(context: Context, accountId: number, args: ListArgs) {
   const actor = await actorInAccount(context, accountId);
-  return context.services.conversations.listQuery(actor, {
+  return context.services.conversations.listQuery(actor, listFilters(args));
+}
+
+/** The list's filters from the field's arguments. */
+function listFilters(args: ListArgs) {
+  return {
     status: args.status ?? undefined,
     assigneeType: args.assigneeType ?? undefined,
     inboxId: optionalDatabaseIdOf('Inbox', args.inboxId, 'inboxId'),
@@ -76,7 +123,7 @@ async function accountList(context: Context, accountId: number, args: ListArgs) 
     labels: args.labels ?? undefined,
     q: args.q ?? undefined,
     sortBy: args.sortBy ?? undefined,
-  });
+  };
 }
 
 export const ConversationCountsType = builder

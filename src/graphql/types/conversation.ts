@@ -3,7 +3,8 @@
  * `assignee` is selected into the statement that loads the conversations
  * (relationJoins); `unreadCount` and `lastMessage` are batched per request;
  * so a page of conversations costs the same few statements whatever its
- * size. They are the domain's views (domain/conversations/view.ts); who sees
+ * size. A page of `Account.conversations` is one planned statement with
+ * both in it (../planned-page.ts), and they are then read from the row. They are the domain's views (domain/conversations/view.ts); who sees
  * which conversation and message is access/rules.ts, asked through
  * `context.access`.
  */
@@ -11,6 +12,7 @@ import type { Context } from '../../context.ts';
 import { lastMessageIds, loadUnreadCounts, UNREAD_CAP } from '../../domain/conversations/view.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { builder } from '../builder.ts';
+import { plannedFieldsOf, plannedLastMessage } from '../planned-page.ts';
 import { AgentBotType } from './agent-bot.ts';
 import { AgentType, agentOfUser, userAsAgentSelect } from './agent.ts';
 import { ConversationPriorityEnum, ConversationStatusEnum } from './enums.ts';
@@ -94,13 +96,16 @@ export const ConversationType = builder.prismaNode('Conversation', {
     }),
     unreadCount: t.int({
       description: `Incoming messages since the agents last looked (at most ${UNREAD_CAP}).`,
-      resolve: (conversation, _args, context) => loadUnreadCount(context, conversation),
+      resolve: (conversation, _args, context) => plannedFieldsOf(conversation)?.unreadCount ?? loadUnreadCount(context, conversation),
     }),
     lastMessage: t.prismaField({
       type: 'Message',
       nullable: true,
       description: 'The latest message (for a contact: the latest they may see).',
-      resolve: (query, conversation, _args, context) => loadLastMessage(context, query, conversation),
+      resolve: (query, conversation, _args, context) => {
+        const planned = plannedLastMessage(conversation, query);
+        return planned ? (planned.message as Prisma.MessageGetPayload<object> | null) : loadLastMessage(context, query, conversation);
+      },
     }),
     // `messages` is added by types/message.ts.
   }),

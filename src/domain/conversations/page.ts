@@ -1,0 +1,77 @@
+/**
+ * A page of a conversation list as one planned statement: the page's rows
+ * with the relations a selection names, the list's total, and per row the
+ * unread count and the last message (with its own selection) when asked.
+ * Prisma would take one statement for the rows, one for the total, one for
+ * the unread counts and two for the last messages.
+ *
+ * Nothing here is a rule of its own: the filter is the list's rule
+ * (list.ts, with the caller's reach), the order its ordering, the unread
+ * count and the last message are view.ts's subqueries, the messages a
+ * caller may see are the rule the caller brings, and the JSON of rows and
+ * relations is compiled from the selection (src/select-sql.ts). When the
+ * selection cannot be compiled, `loadConversationPage` answers undefined and
+ * the caller reads through Prisma.
+ */
+import type { Tx } from '../../db.ts';
+import { Prisma } from '../../generated/prisma/client.ts';
+import { compileSelection, type RuntimeDataModel } from '../../select-sql.ts';
+import type { Rule } from '../access/condition.ts';
+import { sqlOrderBy, type Ordering } from '../ordering.ts';
+import { lastMessageSql, unreadCountSql } from './view.ts';
+
+export interface PageRequest {
+  /** Rows to read (a connection reads one more than it shows) and rows to skip. */
+  take: number;
+  skip: number;
+  /** The conversations' selection (`{ include }` or `{ select }`). */
+  selection: unknown;
+  unreadCount: boolean;
+  /** The last message's selection, and the messages the caller may see (every one when undefined). */
+  lastMessage?: { selection: unknown; admitted?: Rule<object> };
+}
+
+export interface PlannedConversation {
+  /** The conversation as Prisma would have read it with the selection. */
+  row: Record<string, unknown>;
+  unreadCount?: number;
+  lastMessage?: Record<string, unknown> | null;
+}
+
+export interface ConversationPage {
+  conversations: PlannedConversation[];
+  /** Conversations in the whole list; undefined when the page is empty (the total is then a count of its own). */
+  totalCount?: number;
+}
+
+/** The page of the list `rule` filters, in `ordering`, or undefined when the selections cannot be compiled. */
+export async function loadConversationPage(
+  tx: Tx,
+  rule: Rule<object>,
+  ordering: Ordering,
+  request: PageRequest,
+): Promise<ConversationPage | undefined> {
+  const runtime = (tx as unknown as { _runtimeDataModel?: RuntimeDataModel })._runtimeDataModel;
+  if (!runtime) return undefined;
+  const conversation = compileSelection(runtime, 'Conversation', request.selection, 'page');
+  const message = request.lastMessage && compileSelection(runtime, 'Message', request.lastMessage.selection, 'lm');
+  if (!conversation || (request.lastMessage && !message)) return undefined;
+  const unread = request.unreadCount ? unreadCountSql('page') : Prisma.sql`NULL::int`;
+  const last = message ? lastMessageSql('page', message.json, request.lastMessage!.admitted) : Prisma.sql`NULL::json`;
+  // A plain SELECT (no CTE), so that the driver-level observer counts it as the read it is (src/write-tables.ts).
+  const rows = await tx.$queryRaw<{ row: unknown; total: number; unread: number | null; last_message: unknown }[]>`
+    SELECT ${conversation.json} AS row, page.page_total AS total, ${unread} AS unread, ${last} AS last_message
+    FROM (
+      SELECT c.*, (COUNT(*) OVER ())::int AS page_total FROM conversations c
+      WHERE ${rule.sql('c')} ORDER BY ${sqlOrderBy(ordering, 'c')} LIMIT ${request.take} OFFSET ${request.skip}
+    ) page
+    ORDER BY ${sqlOrderBy(ordering, 'page')}`;
+  return {
+    totalCount: rows[0]?.total,
+    conversations: rows.map((r) => ({
+      row: conversation.revive(r.row) as Record<string, unknown>,
+      ...(request.unreadCount ? { unreadCount: Number(r.unread) } : {}),
+      ...(message ? { lastMessage: message.revive(r.last_message) as Record<string, unknown> | null } : {}),
+    })),
+  };
+}
