@@ -15,7 +15,8 @@
  * Options (environment): DATABASE_URL, BENCH_SECONDS, BENCH_CONNECTIONS
  * (default 50), BENCH_CONVERSATIONS (default 60), BENCH_QUERY
  * (`list`, default, or `messages` for CONVERSATION_LIST_WITH_MESSAGES),
- * PROFILE_DIR.
+ * BENCH_CACHES (`auth`: the authentication caches on, the query-result
+ * cache off; default every cache off), PROFILE_DIR.
  *
  * Its first line (stderr) says how long it will take; progress lines follow
  * on stderr, the figures on stdout. The servers, the PGlite directory and the
@@ -45,6 +46,8 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const conversationCount = Number(process.env.BENCH_CONVERSATIONS ?? 60);
 const query = process.env.BENCH_QUERY === 'messages' ? CONVERSATION_LIST_WITH_MESSAGES : CONVERSATION_LIST;
+/** BENCH_CACHES=auth: the authentication caches on (the query-result cache still off). */
+const authCachesOnly = process.env.BENCH_CACHES === 'auth';
 
 announce(
   `a CPU profile of the conversation list${process.env.BENCH_QUERY === 'messages' ? ' with last 20 messages' : ''} on ` +
@@ -118,7 +121,8 @@ function selfTime(profile: CpuProfile, windowMs: number) {
 }
 
 async function profileOn(label: string, env: Record<string, string>, dir: string): Promise<void> {
-  const serverEnv = { ...env, SNYPTO_ADMIN_TOKEN: BENCH_TOKEN, SNYPTO_READ_CACHE_ENTRIES: '0' };
+  const caches = authCachesOnly ? { SNYPTO_QUERY_CACHE_ENTRIES: '0' } : { SNYPTO_READ_CACHE_ENTRIES: '0' };
+  const serverEnv = { ...env, SNYPTO_ADMIN_TOKEN: BENCH_TOKEN, ...caches };
   // Seeded by a server of its own, so that the profile holds the reads alone.
   const seeding = await phase(`${label}: starting Snypto to seed`, () => spawnServer('src/main.ts', serverEnv));
   const counter = { done: 0 };
