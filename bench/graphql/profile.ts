@@ -121,7 +121,7 @@ function selfTime(profile: CpuProfile, windowMs: number) {
 }
 
 async function profileOn(label: string, env: Record<string, string>, dir: string): Promise<void> {
-  const caches = authCachesOnly ? { SNYPTO_QUERY_CACHE_ENTRIES: '0' } : { SNYPTO_READ_CACHE_ENTRIES: '0' };
+  const caches: Record<string, string> = authCachesOnly ? { SNYPTO_QUERY_CACHE_ENTRIES: '0' } : { SNYPTO_READ_CACHE_ENTRIES: '0' };
   const serverEnv = { ...env, SNYPTO_ADMIN_TOKEN: BENCH_TOKEN, ...caches };
   // Seeded by a server of its own, so that the profile holds the reads alone.
   const seeding = await phase(`${label}: starting Snypto to seed`, () => spawnServer('src/main.ts', serverEnv));

@@ -1,7 +1,8 @@
 /**
  * The planned page of a conversation list (src/domain/conversations/page.ts)
  * against Prisma reading the same list, on generated conversations in a
- * real (embedded) database: contacts whose texts mix cases and LIKE
+ * real database (the embedded one, and a scratch PostgreSQL database, whose
+ * driver hands JSON and timestamps back its own way): contacts whose texts mix cases and LIKE
  * wildcards, labels, every status, assignees (nobody, an agent, a bot),
  * priorities and waiting times with nulls, messages of every kind. For
  * generated filters, sort orders, pages and callers (administrator, agent
@@ -12,6 +13,7 @@
  * is also held equal in its three forms (Prisma `where`, SQL, predicate).
  */
 import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db.ts';
@@ -29,21 +31,26 @@ import { loadConversationPage } from '../../src/domain/conversations/page.ts';
 import { lastMessageIds, loadUnreadCounts } from '../../src/domain/conversations/view.ts';
 import { fuzzParameters, fuzzTimeout } from '../fuzz/settings.ts';
 import { migratedDataDir } from '../support/pglite-template.ts';
+import { createScratchDatabase, POSTGRES_ADMIN_URL } from '../support/scratch-database.ts';
 
-let directory: string;
 let database: Database;
 const prisma = () => database.prisma;
 
-beforeAll(async () => {
-  directory = await migratedDataDir('snypto-conversation-page-');
-  database = await openDatabase({ databaseUrl: undefined, databasePoolSize: 1, dataDir: directory });
-  await database.startupDone();
-});
-
-afterAll(async () => {
-  await database?.close();
-  if (directory) await rm(directory, { recursive: true, force: true });
-});
+/** Opens each kind of database for its suite; each returns what closes it. */
+const OPENERS = {
+  PGlite: async () => {
+    const directory = await migratedDataDir('snypto-conversation-page-');
+    database = await openDatabase({ databaseUrl: undefined, databasePoolSize: 1, dataDir: directory });
+    await database.startupDone();
+    return () => rm(directory, { recursive: true, force: true });
+  },
+  PostgreSQL: async () => {
+    const scratch = await createScratchDatabase(POSTGRES_ADMIN_URL, 'snypto_conversation_page');
+    database = await openDatabase({ databaseUrl: scratch.url, databasePoolSize: 2, dataDir: tmpdir() });
+    await database.startupDone();
+    return () => scratch.drop();
+  },
+};
 
 const ACCOUNT = 1;
 const ADMIN = 1;
@@ -203,7 +210,19 @@ async function readThroughPrisma(actor: AccountActor, input: ListConversationsIn
   };
 }
 
-describe('the planned conversation page', () => {
+describe.each([
+  ['PGlite', 25],
+  ['PostgreSQL', 10],
+] as const)('the planned conversation page on %s', (kind, runs) => {
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    drop = await OPENERS[kind]();
+  });
+  afterAll(async () => {
+    await database?.close();
+    await drop?.();
+  });
+
   it(
     'reads what Prisma and the batch loaders read, for generated lists, pages and callers',
     async () => {
@@ -250,7 +269,7 @@ describe('the planned conversation page', () => {
             }
           },
         ),
-        fuzzParameters(25),
+        fuzzParameters(runs),
       );
     },
     fuzzTimeout(120_000),
