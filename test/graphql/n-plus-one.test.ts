@@ -5,8 +5,12 @@
  * the driver adapter (`Database.onStatement`), around one real HTTP request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AssignConversationDocument, ConversationListForCountingDocument } from '../generated/graphql.ts';
-import { globalId, graphql, success } from '../support/graphql.ts';
+import {
+  AssignConversationDocument,
+  ClientSessionConversationListDocument,
+  ConversationListForCountingDocument,
+} from '../generated/graphql.ts';
+import { contactCaller, globalId, graphql, success } from '../support/graphql.ts';
 import {
   accountPath,
   addInboxMember,
@@ -19,7 +23,7 @@ import {
 import { startServer, type TestServer } from '../support/server.ts';
 
 let server: TestServer;
-let inbox: { id: number };
+let inbox: { id: number; inbox_identifier: string };
 let agent: Awaited<ReturnType<typeof createAgent>>;
 let agentMemberGid: string;
 let adminMemberGid: string;
@@ -112,5 +116,51 @@ describe('conversation list statement count', () => {
 
     expect(twentyFive.statements.length, twentyFive.statements.join('\n')).toBe(five.statements.length);
     expect(five.statements.length, five.statements.join('\n')).toBe(EXPECTED_STATEMENTS);
+  });
+});
+
+describe("a contact's own conversation list", () => {
+  /** The statements of one request for the session's conversations with their last messages, and its answer. */
+  async function sessionList(sourceId: string) {
+    const statements: string[] = [];
+    const stop = server.app.database.onStatement((sql) => {
+      if (!sql.includes('webhook_deliveries')) statements.push(sql);
+    });
+    try {
+      const reply = await graphql(server, contactCaller(inbox.inbox_identifier, sourceId), ClientSessionConversationListDocument);
+      expect(reply.errors).toBeUndefined();
+      return { statements, conversations: success(reply.data?.contactSession).conversations };
+    } finally {
+      stop();
+    }
+  }
+
+  it('is one planned statement for the page, whatever its size, and its last messages are ones the contact may see', async () => {
+    const { sourceId } = await createContactInInbox(server, inbox.id);
+    const open = async () => {
+      const { id } = await createConversation(server, sourceId);
+      const post = (body: object) => adminApi(server).post(accountPath(server, `/conversations/${id}/messages`), body);
+      await post({ content: 'question', message_type: 'incoming' });
+      await post({ content: 'answer', message_type: 'outgoing' });
+      // The latest message is a private note: the contact's last message is the answer before it.
+      await post({ content: 'internal note', message_type: 'outgoing', private: true });
+    };
+    await open();
+    await sessionList(sourceId);
+    const one = await sessionList(sourceId);
+    await open();
+    await open();
+    const three = await sessionList(sourceId);
+
+    expect(three.conversations.totalCount).toBe(3);
+    for (const { node } of three.conversations.edges) {
+      expect(node.lastMessage?.content).toBe('answer');
+      expect(node.lastMessage?.sender?.__typename).toBe('Agent');
+      expect(node.unreadCount).toBe(1);
+    }
+    expect(three.statements.length, three.statements.join('\n')).toBe(one.statements.length);
+    // The session (with its contact), then the planned page with its total, unread counts and last messages.
+    expect(three.statements.filter((sql) => sql.includes('page_total'))).toHaveLength(1);
+    expect(three.statements.some((sql) => /FROM "public"."messages"/.test(sql))).toBe(false);
   });
 });

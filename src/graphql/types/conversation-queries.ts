@@ -4,14 +4,20 @@
  * `conversationCounts` (the REST `meta`), one by display id, a contact's
  * conversations, and a contact inbox's conversations (the customer's own
  * view). Lists are filtered in the query, never afterwards, by the rule of
- * access/rules.ts `conversationsReachedBy` (its Prisma `where`).
+ * access/rules.ts `conversationsReachedBy`. A page of any of the three lists
+ * is one planned statement (domain/conversations/page.ts) when its selection
+ * can be compiled and it has no cursor; otherwise Prisma reads it with the
+ * same rule's `where`.
  */
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../../context.ts';
+import { and, compile, eq, type Condition, type Rule } from '../../domain/access/condition.ts';
 import { conversationsReachedBy } from '../../domain/access/rules.ts';
 import { loadReachableConversation } from '../../domain/conversations/access.ts';
-import { CONVERSATION_SORTS } from '../../domain/conversations/list.ts';
+import { CONVERSATION_SORTS, conversationListOrdering } from '../../domain/conversations/list.ts';
+import { loadConversationPage, type ConversationPage, type PageRequest } from '../../domain/conversations/page.ts';
+import { prismaOrderBy } from '../../domain/ordering.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { builder } from '../builder.ts';
 import { selectsPath, withPlannedFields } from '../planned-page.ts';
@@ -55,8 +61,9 @@ builder.prismaObjectField('Account', 'conversations', (t) =>
       plannedTotals.get(context)?.get(args) ??
       context.db.conversation.count({ where: (await accountList(context, account.id, args)).where }),
     resolve: async (query, account, args, context, info) =>
-      (await plannedList(query, account.id, args, context, info)) ??
-      context.db.conversation.findMany({ ...query, ...(await accountList(context, account.id, args)) }),
+      (await plannedList(query, args, context, info, async (request) =>
+        context.services.conversations.plannedPage(await actorInAccount(context, account.id), listFilters(args), request),
+      )) ?? context.db.conversation.findMany({ ...query, ...(await accountList(context, account.id, args)) }),
   }),
 );
 
@@ -69,14 +76,19 @@ const plannedTotals = new WeakMap<Context, WeakMap<object, number>>();
  * it cannot be planned (a cursor, or a selection the planner does not
  * compile), and the page is then read through Prisma and the loaders.
  */
-async function plannedList(query: object, accountId: number, args: ListArgs, context: Context, info: GraphQLResolveInfo) {
+async function plannedList(
+  query: object,
+  args: object,
+  context: Context,
+  info: GraphQLResolveInfo,
+  load: (request: PageRequest) => Promise<ConversationPage | undefined>,
+) {
   const { take, skip, cursor, ...selection } = query as { take?: number; skip?: number; cursor?: unknown };
   if (cursor !== undefined || typeof take !== 'number' || take < 0) return undefined;
   const lastMessageQuery = selectsPath(info, ['edges', 'node', 'lastMessage'])
     ? queryFromInfo({ context, info, typeName: 'Message', path: ['edges', 'node', 'lastMessage'] })
     : undefined;
-  const actor = await actorInAccount(context, accountId);
-  const page = await context.services.conversations.plannedPage(actor, listFilters(args), {
+  const page = await load({
     take,
     skip: skip ?? 0,
     selection,
@@ -180,19 +192,31 @@ builder.prismaObjectField('Account', 'conversation', (t) =>
   }),
 );
 
-/** A contact's (or contact inbox's) conversations that the caller may see, newest activity first. */
-async function scopedWhere(
-  context: Context,
-  accountId: number,
-  where: Prisma.ConversationWhereInput,
-): Promise<Prisma.ConversationWhereInput> {
+/** A contact's (or contact inbox's) conversations that the caller may see: `filter` and the caller's reach. */
+async function scopedRule(context: Context, accountId: number, filter: Condition): Promise<Rule<Prisma.ConversationWhereInput>> {
   // A contact: the conversations their session reaches; staff: those of the inboxes they reach.
   const viewer = context.principal;
   const reacher = viewer?.kind === 'contact' ? viewer : await actorInAccount(context, accountId);
-  return { AND: [where, conversationsReachedBy(reacher).where] };
+  return compile(and(filter, conversationsReachedBy(reacher).condition));
 }
 
-const newestFirst = [{ lastActivityAt: 'desc' }, { id: 'desc' }] satisfies Prisma.ConversationOrderByWithRelationInput[];
+const newestFirst = conversationListOrdering('last_activity_at_desc');
+
+/** A connection over the conversations of `filter` the caller may see, newest activity first, planned when it can be. */
+function scopedConnection(filter: (parent: { id: number }) => Condition) {
+  return {
+    totalCount: async (parent: { id: number; accountId: number }, args: object, context: Context) =>
+      plannedTotals.get(context)?.get(args) ??
+      context.db.conversation.count({ where: (await scopedRule(context, parent.accountId, filter(parent))).where }),
+    resolve: async (query: object, parent: { id: number; accountId: number }, args: object, context: Context, info: GraphQLResolveInfo) => {
+      const rule = await scopedRule(context, parent.accountId, filter(parent));
+      return (
+        (await plannedList(query, args, context, info, (request) => loadConversationPage(context.db, rule, newestFirst, request))) ??
+        context.db.conversation.findMany({ ...query, where: rule.where, orderBy: prismaOrderBy<Prisma.ConversationOrderByWithRelationInput>(newestFirst) })
+      );
+    },
+  };
+}
 
 builder.prismaObjectField('Contact', 'conversations', (t) =>
   t.prismaConnection({
@@ -201,14 +225,7 @@ builder.prismaObjectField('Contact', 'conversations', (t) =>
     ...conversationsPerPage,
     authScopes: { user: true, contact: true },
     description: 'The contact\'s conversations the caller may see (a contact: those their session reaches), newest activity first.',
-    totalCount: async (contact, _args, context) =>
-      context.db.conversation.count({ where: await scopedWhere(context, contact.accountId, { contactId: contact.id }) }),
-    resolve: async (query, contact, _args, context) =>
-      context.db.conversation.findMany({
-        ...query,
-        where: await scopedWhere(context, contact.accountId, { contactId: contact.id }),
-        orderBy: newestFirst,
-      }),
+    ...scopedConnection((contact) => eq('contactId', contact.id)),
   }),
 );
 
@@ -219,13 +236,6 @@ builder.prismaObjectField('ContactInbox', 'conversations', (t) =>
     ...conversationsPerPage,
     authScopes: { user: true, contact: true },
     description: 'The conversations of this session (a contact: their own), newest activity first.',
-    totalCount: async (session, _args, context) =>
-      context.db.conversation.count({ where: await scopedWhere(context, session.accountId, { contactInboxId: session.id }) }),
-    resolve: async (query, session, _args, context) =>
-      context.db.conversation.findMany({
-        ...query,
-        where: await scopedWhere(context, session.accountId, { contactInboxId: session.id }),
-        orderBy: newestFirst,
-      }),
+    ...scopedConnection((session) => eq('contactInboxId', session.id)),
   }),
 );
