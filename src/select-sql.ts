@@ -8,10 +8,13 @@
  * statement instead of Prisma's several.
  *
  * What it compiles: scalar and enum fields, to-one relations (by a foreign
- * key on either side) and to-many relations without arguments (all related
- * rows, by id). Anything else (relation arguments such as `where` or `take`,
- * `_count`, Bytes or Decimal fields, composite keys) is not compiled:
- * `compileSelection` answers undefined and the caller reads through Prisma.
+ * key on either side) and to-many relations, all their rows or those whose
+ * scalar fields equal given numbers, strings or booleans (`where: {
+ * accountId: 1 }`), in the order of an `orderBy` on scalar fields (by id
+ * without one). Anything else (other relation arguments such as `take` or a
+ * richer `where`, `_count`, Bytes or Decimal fields, composite keys) is not
+ * compiled: `compileSelection` answers undefined and the caller reads
+ * through Prisma.
  * Column and table names come from the generated client's data model.
  */
 import { getDatamodel } from './generated/pothos-types.ts';
@@ -133,18 +136,51 @@ class Compiler {
     const target = this.models.get(field.type);
     if (!target) return undefined;
     const inner = `${alias}_${++this.aliases}`;
-    const row = this.row(field.type, nested, inner);
+    const { where, orderBy, ...selection } = typeof nested === 'object' && nested !== null ? (nested as Record<string, unknown>) : {};
+    if (!field.isList && (where !== undefined || orderBy !== undefined)) return undefined;
+    const row = this.row(field.type, nested === true ? true : selection, inner);
     if (!row) return undefined;
     const join = this.join(model, field, target, alias, inner);
-    if (!join) return undefined;
+    const filter = this.equalities(target, where, inner);
+    if (!join || !filter) return undefined;
     const from = Prisma.raw(`${quoted(target.table)} ${inner}`);
     if (!field.isList) return { json: Prisma.sql`(SELECT ${row.json} FROM ${from} WHERE ${join})`, revive: row.revive };
-    if (!target.id) return undefined;
-    const order = Prisma.raw(`${inner}.${quoted(target.column.get(target.id.name) ?? target.id.name)}`);
+    const order = this.order(target, orderBy, inner);
+    if (!order) return undefined;
     return {
-      json: Prisma.sql`COALESCE((SELECT json_agg(${row.json} ORDER BY ${order}) FROM ${from} WHERE ${join}), '[]'::json)`,
+      json: Prisma.sql`COALESCE((SELECT json_agg(${row.json} ORDER BY ${order}) FROM ${from} WHERE ${join}${filter}), '[]'::json)`,
       revive: (value) => (value as unknown[]).map(row.revive),
     };
+  }
+
+  /** `AND`ed equalities of a relation's `where` (scalar fields equal to numbers, strings or booleans, bound); undefined otherwise. */
+  private equalities(target: ModelInfo, where: unknown, inner: string): Prisma.Sql | undefined {
+    if (where === undefined) return Prisma.empty;
+    if (typeof where !== 'object' || where === null) return undefined;
+    const parts: Prisma.Sql[] = [];
+    for (const [name, value] of Object.entries(where)) {
+      const field = target.fields.get(name);
+      if (!field || field.kind !== 'scalar' || field.isList || !['number', 'string', 'boolean'].includes(typeof value)) return undefined;
+      if (!['Int', 'String', 'Boolean'].includes(field.type)) return undefined;
+      const cast = Prisma.raw(field.type === 'Int' ? 'int' : field.type === 'Boolean' ? 'boolean' : 'text');
+      parts.push(Prisma.sql` AND ${Prisma.raw(`${inner}.${quoted(target.column.get(name) ?? name)}`)} = ${value}::${cast}`);
+    }
+    return parts.length ? Prisma.join(parts, '', '', '') : Prisma.empty;
+  }
+
+  /** The ORDER BY of a to-many relation: its `orderBy` on scalar fields, else by id. */
+  private order(target: ModelInfo, orderBy: unknown, inner: string): Prisma.Sql | undefined {
+    const keys = orderBy === undefined ? (target.id ? [{ [target.id.name]: 'asc' }] : []) : Array.isArray(orderBy) ? orderBy : [orderBy];
+    const parts: string[] = [];
+    for (const key of keys as unknown[]) {
+      const entries = typeof key === 'object' && key !== null ? Object.entries(key) : [];
+      if (entries.length !== 1) return undefined;
+      const [name, direction] = entries[0]!;
+      const field = target.fields.get(name);
+      if (!field || field.kind === 'object' || (direction !== 'asc' && direction !== 'desc')) return undefined;
+      parts.push(`${inner}.${quoted(target.column.get(name) ?? name)} ${direction.toUpperCase()}`);
+    }
+    return parts.length ? Prisma.raw(parts.join(', ')) : undefined;
   }
 
   /** The join condition between a row (`alias`) and its related rows (`inner`), by the one-column foreign key. */

@@ -119,6 +119,25 @@ describe('conversation list statement count', () => {
   });
 });
 
+describe('the REST conversation list', () => {
+  it('reads its page of views (three last messages each, senders, attachments) in one planned statement', async () => {
+    const statements: string[] = [];
+    const stop = server.app.database.onStatement((sql) => {
+      if (!sql.includes('webhook_deliveries')) statements.push(sql);
+    });
+    try {
+      const reply = await adminApi(server).get(accountPath(server, '/conversations?status=all'));
+      expect(reply.status).toBe(200);
+      expect(reply.body.data.payload.length).toBeGreaterThan(1);
+    } finally {
+      stop();
+    }
+    // The page with everything its views show, and none of the by-id loads of view.ts.
+    expect(statements.filter((sql) => sql.includes('page_total')), statements.join('\n')).toHaveLength(1);
+    expect(statements.some((sql) => /FROM "public"."messages"|DISTINCT ON/.test(sql)), statements.join('\n')).toBe(false);
+  });
+});
+
 describe("a contact's own conversation list", () => {
   /** The statements of one request for the session's conversations with their last messages, and its answer. */
   async function sessionList(sourceId: string) {

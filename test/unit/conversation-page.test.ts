@@ -4,12 +4,15 @@
  * real database (the embedded one, and a scratch PostgreSQL database, whose
  * driver hands JSON and timestamps back its own way): contacts whose texts mix cases and LIKE
  * wildcards, labels, every status, assignees (nobody, an agent, a bot),
- * priorities and waiting times with nulls, messages of every kind. For
+ * priorities and waiting times with nulls, messages of every kind from
+ * every kind of sender, with attachments. For
  * generated filters, sort orders, pages and callers (administrator, agent
  * of one inbox, agent bot), the planned rows (with their contacts,
  * assignees and inboxes), total, unread counts and last messages (every
  * message, or those a contact may see) must equal what Prisma, the list's
- * `where`/`orderBy` and the batch loaders of view.ts read. The list's rule
+ * `where`/`orderBy` and the batch loaders of view.ts read, and REST's
+ * views of the page (three last messages each, with senders, attachments
+ * and the conversation) equal what view.ts loads by id. The list's rule
  * is also held equal in its three forms (Prisma `where`, SQL, predicate).
  */
 import { rm } from 'node:fs/promises';
@@ -27,8 +30,8 @@ import {
   listConversationsInput,
   type ListConversationsInput,
 } from '../../src/domain/conversations/list.ts';
-import { loadConversationPage } from '../../src/domain/conversations/page.ts';
-import { lastMessageIds, loadUnreadCounts } from '../../src/domain/conversations/view.ts';
+import { loadConversationPage, loadConversationViewPage } from '../../src/domain/conversations/page.ts';
+import { lastMessageIds, loadConversationViews, loadUnreadCounts } from '../../src/domain/conversations/view.ts';
 import { fuzzParameters, fuzzTimeout } from '../fuzz/settings.ts';
 import { migratedDataDir } from '../support/pglite-template.ts';
 import { createScratchDatabase, POSTGRES_ADMIN_URL } from '../support/scratch-database.ts';
@@ -80,9 +83,16 @@ const worlds = fc.record({
       firstReply: time,
       agentLastSeen: time,
       lastActivity: fc.integer({ min: 0, max: 3 }),
-      messages: fc.array(fc.record({ type: fc.constantFrom(...MESSAGE_TYPES), private: fc.boolean(), at: fc.integer({ min: 0, max: 5 }) }), {
-        maxLength: 4,
-      }),
+      messages: fc.array(
+        fc.record({
+          type: fc.constantFrom(...MESSAGE_TYPES),
+          private: fc.boolean(),
+          at: fc.integer({ min: 0, max: 5 }),
+          sender: fc.constantFrom('nobody', 'contact', 'admin', 'bot'),
+          attachments: fc.nat(2),
+        }),
+        { maxLength: 4 },
+      ),
     }),
     { minLength: 1, maxLength: 8 },
   ),
@@ -152,17 +162,30 @@ async function write(world: World) {
         createdAt: at(c.lastActivity),
       },
     });
-    await db.message.createMany({
-      data: c.messages.map((m) => ({
-        accountId: ACCOUNT,
-        inboxId: c.inbox,
-        conversationId: i + 1,
-        messageType: m.type,
-        private: m.private,
-        content: `${m.type} ${m.at}`,
-        createdAt: at(m.at),
-      })),
-    });
+    for (const m of c.messages) {
+      const sender =
+        m.sender === 'contact'
+          ? { senderType: 'Contact' as const, senderContactId: session.contactId }
+          : m.sender === 'admin'
+            ? { senderType: 'User' as const, senderUserId: ADMIN }
+            : m.sender === 'bot'
+              ? { senderType: 'AgentBot' as const, senderAgentBotId: BOT }
+              : {};
+      const message = await db.message.create({
+        data: { accountId: ACCOUNT, inboxId: c.inbox, conversationId: i + 1, messageType: m.type, private: m.private, content: `${m.type} ${m.at}`, createdAt: at(m.at), ...sender },
+      });
+      await db.attachment.createMany({
+        data: Array.from({ length: m.attachments }, (_, n) => ({
+          accountId: ACCOUNT,
+          messageId: message.id,
+          fileType: 'file' as const,
+          fileName: `f${n}.txt`,
+          contentType: 'text/plain',
+          byteSize: n,
+          token: `t-${message.id}-${n}`,
+        })),
+      });
+    }
   }
 }
 
@@ -205,7 +228,7 @@ async function readThroughPrisma(actor: AccountActor, input: ListConversationsIn
     conversations: rows.map((row) => ({
       row,
       unreadCount: unread.get(row.id) ?? 0,
-      lastMessage: messages.find((m) => m.id === last.get(row.id)) ?? null,
+      lastMessages: { last: messages.find((m) => m.id === last.get(row.id)) ?? null },
     })),
   };
 }
@@ -262,10 +285,15 @@ describe.each([
                 skip,
                 selection: CONVERSATION_SELECTION,
                 unreadCount: true,
-                lastMessage: { selection: MESSAGE_SELECTION, admitted: seen },
+                lastMessages: { last: { selection: MESSAGE_SELECTION, admitted: seen } },
               });
               const expected = await readThroughPrisma(actor, input, take, skip, seen);
               expect({ label, page: planned }).toEqual({ label, page: expected });
+
+              // REST's views of the same page: planned, and loaded by id as view.ts loads them.
+              const views = await loadConversationViewPage(db, ACCOUNT, rule, conversationListOrdering(filters.sortBy), { take, skip });
+              const pageIds = expected.conversations.map((c) => c.row.id);
+              expect({ label, views }).toEqual({ label, views: await loadConversationViews(db, ACCOUNT, pageIds) });
             }
           },
         ),

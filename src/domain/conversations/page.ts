@@ -18,7 +18,9 @@ import { Prisma } from '../../generated/prisma/client.ts';
 import { compileSelection, type RuntimeDataModel } from '../../select-sql.ts';
 import type { Rule } from '../access/condition.ts';
 import { sqlOrderBy, type Ordering } from '../ordering.ts';
-import { lastMessageSql, unreadCountSql } from './view.ts';
+import { chatMessages, nonActivityMessages } from '../access/rules.ts';
+import { messageViewInclude, type MessageView } from '../messages/presenter.ts';
+import { conversationInclude, lastMessageSql, unreadCountSql, type ConversationView } from './view.ts';
 
 export interface PageRequest {
   /** Rows to read (a connection reads one more than it shows) and rows to skip. */
@@ -27,15 +29,19 @@ export interface PageRequest {
   /** The conversations' selection (`{ include }` or `{ select }`). */
   selection: unknown;
   unreadCount: boolean;
-  /** The last message's selection, and the messages the caller may see (every one when undefined). */
-  lastMessage?: { selection: unknown; admitted?: Rule<object> };
+  /**
+   * Last messages to read, by a name of the caller's: each with its
+   * selection and the messages it is the last of (every one when undefined).
+   */
+  lastMessages?: Record<string, { selection: unknown; admitted?: Rule<object> }>;
 }
 
 export interface PlannedConversation {
   /** The conversation as Prisma would have read it with the selection. */
   row: Record<string, unknown>;
   unreadCount?: number;
-  lastMessage?: Record<string, unknown> | null;
+  /** The last messages asked for, by their names (null: the conversation has none). */
+  lastMessages: Record<string, Record<string, unknown> | null>;
 }
 
 export interface ConversationPage {
@@ -54,13 +60,16 @@ export async function loadConversationPage(
   const runtime = (tx as unknown as { _runtimeDataModel?: RuntimeDataModel })._runtimeDataModel;
   if (!runtime) return undefined;
   const conversation = compileSelection(runtime, 'Conversation', request.selection, 'page');
-  const message = request.lastMessage && compileSelection(runtime, 'Message', request.lastMessage.selection, 'lm');
-  if (!conversation || (request.lastMessage && !message)) return undefined;
+  const lastMessages = Object.entries(request.lastMessages ?? {}).map(([name, { selection, admitted }]) => {
+    const message = compileSelection(runtime, 'Message', selection, 'lm');
+    return message && { name, message, sql: lastMessageSql('page', message.json, admitted) };
+  });
+  if (!conversation || lastMessages.some((last) => !last)) return undefined;
+  const lasts = lastMessages.map((last, i) => Prisma.sql`, ${last!.sql} AS ${Prisma.raw(`last_${i}`)}`);
   const unread = request.unreadCount ? unreadCountSql('page') : Prisma.sql`NULL::int`;
-  const last = message ? lastMessageSql('page', message.json, request.lastMessage!.admitted) : Prisma.sql`NULL::json`;
   // A plain SELECT (no CTE), so that the driver-level observer counts it as the read it is (src/write-tables.ts).
-  const rows = await tx.$queryRaw<{ row: unknown; total: number; unread: number | null; last_message: unknown }[]>`
-    SELECT ${conversation.json} AS row, page.page_total AS total, ${unread} AS unread, ${last} AS last_message
+  const rows = await tx.$queryRaw<({ row: unknown; total: number; unread: number | null } & Record<string, unknown>)[]>`
+    SELECT ${conversation.json} AS row, page.page_total AS total, ${unread} AS unread ${lasts.length ? Prisma.join(lasts, '', '', '') : Prisma.empty}
     FROM (
       SELECT c.*, (COUNT(*) OVER ())::int AS page_total FROM conversations c
       WHERE ${rule.sql('c')} ORDER BY ${sqlOrderBy(ordering, 'c')} LIMIT ${request.take} OFFSET ${request.skip}
@@ -71,7 +80,42 @@ export async function loadConversationPage(
     conversations: rows.map((r) => ({
       row: conversation.revive(r.row) as Record<string, unknown>,
       ...(request.unreadCount ? { unreadCount: Number(r.unread) } : {}),
-      ...(message ? { lastMessage: message.revive(r.last_message) as Record<string, unknown> | null } : {}),
+      lastMessages: Object.fromEntries(
+        lastMessages.map((last, i) => [last!.name, last!.message.revive(r[`last_${i}`]) as Record<string, unknown> | null]),
+      ),
     })),
   };
+}
+
+/**
+ * A page of the list `rule` filters as the views REST presents
+ * (view.ts `ConversationView`: the conversation with its relations, its
+ * three last messages and its unread count) in one statement, or undefined
+ * when it cannot be planned (the caller then loads the views by id).
+ */
+export async function loadConversationViewPage(
+  tx: Tx,
+  accountId: number,
+  rule: Rule<object>,
+  ordering: Ordering,
+  page: { take: number; skip: number },
+): Promise<ConversationView[] | undefined> {
+  const message = { include: messageViewInclude(accountId) };
+  const planned = await loadConversationPage(tx, rule, ordering, {
+    ...page,
+    selection: { include: conversationInclude(accountId) },
+    unreadCount: true,
+    lastMessages: {
+      lastMessage: { selection: message },
+      lastChatMessage: { selection: message, admitted: chatMessages },
+      lastNonActivityMessage: { selection: message, admitted: nonActivityMessages },
+    },
+  });
+  return planned?.conversations.map(({ row, unreadCount, lastMessages }) => ({
+    conversation: row as unknown as ConversationView['conversation'],
+    lastMessage: lastMessages.lastMessage as MessageView | null,
+    lastChatMessage: lastMessages.lastChatMessage as MessageView | null,
+    lastNonActivityMessage: lastMessages.lastNonActivityMessage as MessageView | null,
+    unreadCount: unreadCount ?? 0,
+  }));
 }

@@ -56,7 +56,7 @@ import {
   type UpdatePriorityInput,
 } from './status.ts';
 import { loadConversationViews } from './view.ts';
-import { loadConversationPage, type PageRequest } from './page.ts';
+import { loadConversationPage, loadConversationViewPage, type PageRequest } from './page.ts';
 
 export const createConversationInput = z
   .object({
@@ -169,16 +169,15 @@ export class ConversationService {
     return loadConversationPage(this.db, conversationListRule(actor, filters), conversationListOrdering(filters.sortBy), request);
   }
 
-  /** One REST page (25) of a filtered list, as views. */
+  /** One REST page (25) of a filtered list, as views: one planned statement (page.ts), else by ids. */
   async list(actor: AccountActor, raw: RawInput<ListConversationsInput>, page = 1) {
-    const { where, orderBy } = this.listQuery(actor, raw);
-    const rows = await this.db.conversation.findMany({
-      where,
-      orderBy,
-      take: CONVERSATIONS_PER_PAGE,
-      skip: (Math.max(1, Math.floor(page)) - 1) * CONVERSATIONS_PER_PAGE,
-      select: { id: true },
-    });
+    const filters = parseInput(listConversationsInput, raw);
+    const window = { take: CONVERSATIONS_PER_PAGE, skip: (Math.max(1, Math.floor(page)) - 1) * CONVERSATIONS_PER_PAGE };
+    const ordering = conversationListOrdering(filters.sortBy);
+    const rule = conversationListRule(actor, filters);
+    const planned = await loadConversationViewPage(this.db, actor.accountId, rule, ordering, window);
+    if (planned) return planned;
+    const rows = await this.db.conversation.findMany({ where: rule.where, orderBy: conversationListOrder(filters.sortBy), ...window, select: { id: true } });
     return loadConversationViews(this.db, actor.accountId, rows.map((r) => r.id));
   }
 

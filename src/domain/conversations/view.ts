@@ -34,7 +34,8 @@ export interface ConversationView {
   unreadCount: number;
 }
 
-const conversationInclude = (accountId: number) =>
+/** What a view loads with each conversation. */
+export const conversationInclude = (accountId: number) =>
   ({
     contact: true,
     contactInbox: true,

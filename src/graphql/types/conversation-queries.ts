@@ -93,7 +93,7 @@ async function plannedList(
     skip: skip ?? 0,
     selection,
     unreadCount: selectsPath(info, ['edges', 'node', 'unreadCount']),
-    lastMessage: lastMessageQuery && { selection: lastMessageQuery, admitted: context.access.seenMessages },
+    lastMessages: lastMessageQuery && { last: { selection: lastMessageQuery, admitted: context.access.seenMessages } },
   });
   if (!page) return undefined;
   if (page.totalCount !== undefined) {
@@ -101,10 +101,10 @@ async function plannedList(
     plannedTotals.set(context, totals.set(args, page.totalCount));
   }
   const lastMessageKey = JSON.stringify(lastMessageQuery);
-  return page.conversations.map(({ row, unreadCount, lastMessage }) =>
+  return page.conversations.map(({ row, unreadCount, lastMessages }) =>
     withPlannedFields(row as Prisma.ConversationGetPayload<object>, {
       unreadCount,
-      lastMessage: lastMessage === undefined ? undefined : { query: lastMessageKey, message: lastMessage },
+      lastMessage: lastMessages.last === undefined ? undefined : { query: lastMessageKey, message: lastMessages.last },
     }),
   );
 }
