@@ -12,7 +12,8 @@
  * message, or those a contact may see) must equal what Prisma, the list's
  * `where`/`orderBy` and the batch loaders of view.ts read, and REST's
  * views of the page (three last messages each, with senders, attachments
- * and the conversation) equal what view.ts loads by id. The list's rule
+ * and the conversation) equal what view.ts loads by id, and the counts of
+ * the list's tabs (REST `meta`) equal Prisma's counts. The list's rule
  * is also held equal in its three forms (Prisma `where`, SQL, predicate).
  */
 import { rm } from 'node:fs/promises';
@@ -23,6 +24,7 @@ import { openDatabase, type Database } from '../../src/db.ts';
 import { chatMessages } from '../../src/domain/access/rules.ts';
 import type { AccountActor } from '../../src/domain/actor.ts';
 import {
+  assigneeCountRules,
   CONVERSATION_SORTS,
   conversationListOrder,
   conversationListOrdering,
@@ -30,7 +32,7 @@ import {
   listConversationsInput,
   type ListConversationsInput,
 } from '../../src/domain/conversations/list.ts';
-import { loadConversationPage, loadConversationViewPage } from '../../src/domain/conversations/page.ts';
+import { countTabs, loadConversationPage, loadConversationViewPage } from '../../src/domain/conversations/page.ts';
 import { lastMessageIds, loadConversationViews, loadUnreadCounts } from '../../src/domain/conversations/view.ts';
 import { fuzzParameters, fuzzTimeout } from '../fuzz/settings.ts';
 import { migratedDataDir } from '../support/pglite-template.ts';
@@ -294,6 +296,16 @@ describe.each([
               const views = await loadConversationViewPage(db, ACCOUNT, rule, conversationListOrdering(filters.sortBy), { take, skip });
               const pageIds = expected.conversations.map((c) => c.row.id);
               expect({ label, views }).toEqual({ label, views: await loadConversationViews(db, ACCOUNT, pageIds) });
+
+              // The tabs' counts (REST `meta`) in one statement, against Prisma counting each tab.
+              const { base, tabs } = assigneeCountRules(actor, filters);
+              const counted = await Promise.all(
+                Object.entries(tabs).map(async ([tab, tabRule]) => [
+                  tab,
+                  await db.conversation.count({ where: tabRule ? { AND: [base.where, tabRule.where] } : base.where }),
+                ]),
+              );
+              expect({ label, counts: await countTabs(db, base, tabs) }).toEqual({ label, counts: Object.fromEntries(counted) });
             }
           },
         ),

@@ -3,8 +3,8 @@
  * the filters, the sort orders and the assignee counts, restricted to the
  * conversations the actor reaches (access/rules.ts `conversationsReachedBy`).
  * The filters are conditions (access/condition.ts) and the sort orders
- * orderings (ordering.ts), so that Prisma and a planned statement
- * (page.ts) read one definition.
+ * orderings (ordering.ts), so that Prisma and the planned statements
+ * (page.ts: a page, the counts) read one definition.
  */
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client.ts';
@@ -119,14 +119,18 @@ export function conversationListOrder(sortBy: ConversationSort): Prisma.Conversa
   return prismaOrderBy(conversationListOrdering(sortBy));
 }
 
-/** The where clauses of the four assignee counts of the REST `meta`. */
-export function assigneeCountsWhere(actor: AccountActor, filters: ListConversationsFilters) {
-  const base = filterConditions(actor, filters);
-  const where = (type: ListConversationsFilters['assigneeType']) => withAssignee(base, assigneeCondition(actor, type)).where;
+/**
+ * The four assignee counts of the REST `meta` (mine, assigned, unassigned,
+ * all): the rule of every filter but the assignee type, and each tab's
+ * assignee condition on top of it (none for `all`).
+ */
+export function assigneeCountRules(actor: AccountActor, filters: ListConversationsFilters) {
+  const tab = (type: ListConversationsFilters['assigneeType']) => {
+    const condition = assigneeCondition(actor, type);
+    return condition ? compile<Prisma.ConversationWhereInput>(condition) : undefined;
+  };
   return {
-    mine: where('me'),
-    assigned: where('assigned'),
-    unassigned: where('unassigned'),
-    all: where('all'),
-  } satisfies Record<string, Prisma.ConversationWhereInput>;
+    base: compile<Prisma.ConversationWhereInput>(and(...filterConditions(actor, filters))),
+    tabs: { mine: tab('me'), assigned: tab('assigned'), unassigned: tab('unassigned'), all: undefined },
+  };
 }

@@ -11,7 +11,8 @@
  * caller may see are the rule the caller brings, and the JSON of rows and
  * relations is compiled from the selection (src/select-sql.ts). When the
  * selection cannot be compiled, `loadConversationPage` answers undefined and
- * the caller reads through Prisma.
+ * the caller reads through Prisma. The counts of a list's tabs (REST `meta`)
+ * are one statement too (`countTabs`).
  */
 import type { Tx } from '../../db.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
@@ -118,4 +119,23 @@ export async function loadConversationViewPage(
     lastNonActivityMessage: lastMessages.lastNonActivityMessage as MessageView | null,
     unreadCount: unreadCount ?? 0,
   }));
+}
+
+/**
+ * How many conversations of the list `base` filters fall in each tab (a
+ * rule on top of `base`; undefined: all of them), in one statement.
+ */
+export async function countTabs<Tab extends string>(
+  tx: Tx,
+  base: Rule<object>,
+  tabs: Record<Tab, Rule<object> | undefined>,
+): Promise<Record<Tab, number>> {
+  const entries = Object.entries(tabs) as [Tab, Rule<object> | undefined][];
+  const columns = entries.map(([, rule], i) => {
+    const name = Prisma.raw(`tab_${i}`);
+    return rule ? Prisma.sql`(COUNT(*) FILTER (WHERE ${rule.sql('c')}))::int AS ${name}` : Prisma.sql`COUNT(*)::int AS ${name}`;
+  });
+  const [row] = await tx.$queryRaw<Record<string, number>[]>`
+    SELECT ${Prisma.join(columns, ', ')} FROM conversations c WHERE ${base.sql('c')}`;
+  return Object.fromEntries(entries.map(([tab], i) => [tab, Number(row?.[`tab_${i}`] ?? 0)])) as Record<Tab, number>;
 }

@@ -37,7 +37,7 @@ import {
   type SetLabelsInput,
 } from './attributes.ts';
 import {
-  assigneeCountsWhere,
+  assigneeCountRules,
   conversationListOrder,
   conversationListOrdering,
   conversationListRule,
@@ -56,7 +56,7 @@ import {
   type UpdatePriorityInput,
 } from './status.ts';
 import { loadConversationViews } from './view.ts';
-import { loadConversationPage, loadConversationViewPage, type PageRequest } from './page.ts';
+import { countTabs, loadConversationPage, loadConversationViewPage, type PageRequest } from './page.ts';
 
 export const createConversationInput = z
   .object({
@@ -183,11 +183,8 @@ export class ConversationService {
 
   /** The REST `meta` counts (mine, assigned, unassigned, all) under the same filters. */
   async counts(actor: AccountActor, raw: RawInput<ListConversationsInput>) {
-    const where = assigneeCountsWhere(actor, parseInput(listConversationsInput, raw));
-    const [mine, assigned, unassigned, all] = await Promise.all(
-      [where.mine, where.assigned, where.unassigned, where.all].map((w) => this.db.conversation.count({ where: w })),
-    );
-    return { mine: mine!, assigned: assigned!, unassigned: unassigned!, all: all! };
+    const { base, tabs } = assigneeCountRules(actor, parseInput(listConversationsInput, raw));
+    return countTabs(this.db, base, tabs);
   }
 
   /** Sets the status (toggle without one); see status.ts for the rules. */
