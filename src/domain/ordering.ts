@@ -5,13 +5,12 @@
  * ascending, before them descending), which is also what Prisma asks for.
  */
 import { Prisma } from '../generated/prisma/client.ts';
+import { column } from './access/condition.ts';
 
 export type Ordering = readonly { field: string; direction: 'asc' | 'desc'; nulls?: 'last' }[];
 
 export const prismaOrderBy = <OrderBy>(ordering: Ordering): OrderBy[] =>
   ordering.map(({ field, direction, nulls }) => ({ [field]: nulls ? { sort: direction, nulls } : direction }) as OrderBy);
-
-const column = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** The ORDER BY list over the columns of `alias` (column names are the fields in snake case). */
 export const sqlOrderBy = (ordering: Ordering, alias: string): Prisma.Sql =>

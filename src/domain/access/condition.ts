@@ -66,7 +66,8 @@ export interface Rule<Where> {
   sql(alias: string): Prisma.Sql;
 }
 
-const column = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** A field's column (its name in snake case, as the schema maps them). */
+export const column = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 function literal(value: Constant): Prisma.Sql {
   if (typeof value === 'boolean') return Prisma.raw(String(value));

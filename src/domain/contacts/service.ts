@@ -11,9 +11,8 @@ import type { Contact, Prisma } from '../../generated/prisma/client.ts';
 import { and, compile, eq } from '../access/condition.ts';
 import { conversationsReachedBy, inboxesReachedBy } from '../access/rules.ts';
 import { loadAccessibleInbox, performerOf, requireAdministrator, type AccountActor } from '../actor.ts';
-import { conversationListOrder, conversationListOrdering } from '../conversations/list.ts';
+import { conversationListOrdering } from '../conversations/list.ts';
 import { loadConversationViewPage } from '../conversations/page.ts';
-import { loadConversationViews } from '../conversations/view.ts';
 import { presentContactPush } from '../senders/presenter.ts';
 import { secureToken, uuid } from '../tokens.ts';
 import { isStorable, parseInput, type RawInput } from '../validation.ts';
@@ -263,14 +262,9 @@ export class ContactService {
   async conversations(actor: AccountActor, contactId: number) {
     const contact = await this.get(actor, contactId);
     const rule = compile<Prisma.ConversationWhereInput>(and(conversationsReachedBy(actor).condition, eq('contactId', contact.id)));
-    const newestFirst = conversationListOrdering('last_activity_at_desc');
-    const window = { take: 20, skip: 0 };
-    // One planned statement (conversations/page.ts); by ids should the views' selection ever not compile.
-    const planned = await loadConversationViewPage(this.db, actor.accountId, rule, newestFirst, window);
-    if (planned) return planned;
-    const rows = await this.db.conversation.findMany({ where: rule.where, orderBy: conversationListOrder('last_activity_at_desc'), ...window, select: { id: true } });
-    return loadConversationViews(this.db, actor.accountId, rows.map((row) => row.id));
+    return loadConversationViewPage(this.db, actor.accountId, rule, conversationListOrdering('last_activity_at_desc'), { take: 20, skip: 0 });
   }
+
 
 
   /** The contact's contact inboxes with their inboxes, oldest first. */

@@ -18,10 +18,10 @@ import type { Tx } from '../../db.ts';
 import { Prisma } from '../../generated/prisma/client.ts';
 import { compileSelection, type RuntimeDataModel } from '../../select-sql.ts';
 import type { Rule } from '../access/condition.ts';
-import { sqlOrderBy, type Ordering } from '../ordering.ts';
+import { prismaOrderBy, sqlOrderBy, type Ordering } from '../ordering.ts';
 import { chatMessages, nonActivityMessages } from '../access/rules.ts';
 import { messageViewInclude, type MessageView } from '../messages/presenter.ts';
-import { conversationInclude, lastMessageSql, unreadCountSql, type ConversationView } from './view.ts';
+import { conversationInclude, lastMessageSql, loadConversationViews, unreadCountSql, type ConversationView } from './view.ts';
 
 export interface PageRequest {
   /** Rows to read (a connection reads one more than it shows) and rows to skip. */
@@ -91,8 +91,8 @@ export async function loadConversationPage(
 /**
  * A page of the list `rule` filters as the views REST presents
  * (view.ts `ConversationView`: the conversation with its relations, its
- * three last messages and its unread count) in one statement, or undefined
- * when it cannot be planned (the caller then loads the views by id).
+ * three last messages and its unread count): one planned statement, or,
+ * should its selection not compile, a page of ids and the views by id.
  */
 export async function loadConversationViewPage(
   tx: Tx,
@@ -100,7 +100,7 @@ export async function loadConversationViewPage(
   rule: Rule<object>,
   ordering: Ordering,
   page: { take: number; skip: number },
-): Promise<ConversationView[] | undefined> {
+): Promise<ConversationView[]> {
   const message = { include: messageViewInclude(accountId) };
   const planned = await loadConversationPage(tx, rule, ordering, {
     ...page,
@@ -112,7 +112,11 @@ export async function loadConversationViewPage(
       lastNonActivityMessage: { selection: message, admitted: nonActivityMessages },
     },
   });
-  return planned?.conversations.map(({ row, unreadCount, lastMessages }) => ({
+  if (!planned) {
+    const rows = await tx.conversation.findMany({ where: rule.where, orderBy: prismaOrderBy<Prisma.ConversationOrderByWithRelationInput>(ordering), ...page, select: { id: true } });
+    return loadConversationViews(tx, accountId, rows.map((row) => row.id));
+  }
+  return planned.conversations.map(({ row, unreadCount, lastMessages }) => ({
     conversation: row as unknown as ConversationView['conversation'],
     lastMessage: lastMessages.lastMessage as MessageView | null,
     lastChatMessage: lastMessages.lastChatMessage as MessageView | null,

@@ -169,16 +169,11 @@ export class ConversationService {
     return loadConversationPage(this.db, conversationListRule(actor, filters), conversationListOrdering(filters.sortBy), request);
   }
 
-  /** One REST page (25) of a filtered list, as views: one planned statement (page.ts), else by ids. */
-  async list(actor: AccountActor, raw: RawInput<ListConversationsInput>, page = 1) {
+  /** One REST page (25) of a filtered list, as views (page.ts: one planned statement). */
+  list(actor: AccountActor, raw: RawInput<ListConversationsInput>, page = 1) {
     const filters = parseInput(listConversationsInput, raw);
     const window = { take: CONVERSATIONS_PER_PAGE, skip: (Math.max(1, Math.floor(page)) - 1) * CONVERSATIONS_PER_PAGE };
-    const ordering = conversationListOrdering(filters.sortBy);
-    const rule = conversationListRule(actor, filters);
-    const planned = await loadConversationViewPage(this.db, actor.accountId, rule, ordering, window);
-    if (planned) return planned;
-    const rows = await this.db.conversation.findMany({ where: rule.where, orderBy: conversationListOrder(filters.sortBy), ...window, select: { id: true } });
-    return loadConversationViews(this.db, actor.accountId, rows.map((r) => r.id));
+    return loadConversationViewPage(this.db, actor.accountId, conversationListRule(actor, filters), conversationListOrdering(filters.sortBy), window);
   }
 
   /** The REST `meta` counts (mine, assigned, unassigned, all) under the same filters. */

@@ -15,9 +15,8 @@ import type { Context } from '../../context.ts';
 import { and, compile, eq, type Condition, type Rule } from '../../domain/access/condition.ts';
 import { conversationsReachedBy } from '../../domain/access/rules.ts';
 import { loadReachableConversation } from '../../domain/conversations/access.ts';
-import { CONVERSATION_SORTS, conversationListOrdering } from '../../domain/conversations/list.ts';
+import { CONVERSATION_SORTS, conversationListOrder, conversationListOrdering } from '../../domain/conversations/list.ts';
 import { loadConversationPage, type ConversationPage, type PageRequest } from '../../domain/conversations/page.ts';
-import { prismaOrderBy } from '../../domain/ordering.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 import { builder } from '../builder.ts';
 import { selectsPath, withPlannedFields } from '../planned-page.ts';
@@ -212,7 +211,7 @@ function scopedConnection(filter: (parent: { id: number }) => Condition) {
       const rule = await scopedRule(context, parent.accountId, filter(parent));
       return (
         (await plannedList(query, args, context, info, (request) => loadConversationPage(context.db, rule, newestFirst, request))) ??
-        context.db.conversation.findMany({ ...query, where: rule.where, orderBy: prismaOrderBy<Prisma.ConversationOrderByWithRelationInput>(newestFirst) })
+        context.db.conversation.findMany({ ...query, where: rule.where, orderBy: conversationListOrder('last_activity_at_desc') })
       );
     },
   };
