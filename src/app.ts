@@ -17,6 +17,9 @@ import { MessageDeliveryStatus } from './domain/messages/delivery-status.ts';
 import { useLinkBase } from './domain/attachments/links.ts';
 import { Outbox } from './events/outbox.ts';
 import { createEventBus } from './events/bus.ts';
+import { EventHistory } from './events/history.ts';
+import { resumablePubsub } from './events/replay.ts';
+import { EventCursors } from './graphql/event-cursors.ts';
 import { attachRealtime } from './events/listeners/realtime.ts';
 import { attachWebhooks } from './events/listeners/webhooks.ts';
 import { bindGraphqlWs } from './graphql/ws.ts';
@@ -24,6 +27,8 @@ import { Presence } from './cable/presence.ts';
 import { Audiences } from './cable/audiences.ts';
 import { RoomChannel } from './cable/room-channel.ts';
 import { CableServer } from './cable/server.ts';
+import { CableReplay } from './cable/replay.ts';
+import { CableSessions } from './cable/sessions.ts';
 import { createGraphqlServer, GRAPHQL_SSE_PATH } from './graphql/yoga.ts';
 import { mountLanding } from './http/landing.ts';
 import { isRestPath, mountRoutes, normalisedRestPath } from './rest/adapter.ts';
@@ -119,7 +124,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     messageStatus: new MessageDeliveryStatus(db, outbox),
     onAttempt: metrics.webhookAttempt,
   });
+  // Subscriptions that reconnect resume from the outbox's history (src/events/history.ts).
+  const history = new EventHistory(db, config.replay);
   const bus = createEventBus({
+    fill: (accountId, from, to) => history.between(accountId, from, to),
+    onFillError: (error) => http.log.error({ err: error }, 'reading missed events failed'),
     redisUrl: config.redisUrl,
     namespace: config.redisNamespace,
     onRedisError: (error) => http.log.error({ err: error }, 'Redis connection failed'),
@@ -134,7 +143,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       })
     : async () => undefined;
   const readiness = new Readiness({ database, bus, redisConfigured: config.redisUrl !== undefined, logger: http.log });
-  const pubsub = bus.pubsub;
+  const pubsub = resumablePubsub(bus, history);
+  const cursors = new EventCursors(await history.epoch());
   const readCache = { writeEpoch: database.writeEpoch, maxEntries: config.readCacheEntries };
   attachWebhooks(outbox, new WebhookPlanner(readCache), worker);
   attachRealtime(outbox, bus);
@@ -142,7 +152,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const services = createServices(db, outbox, { frontendUrl: config.frontendUrl, wakeWebhooks: () => worker.wake(), destinationGuard });
   const authenticator = new Authenticator(db, readCache);
   const queryCache = { writeEpoch: database.writeEpoch, maxEntries: config.queryCacheEntries };
-  const yoga = createGraphqlServer({ db, services, pubsub, authenticator, logger: http.log, readCache: queryCache, bus });
+  const yoga = createGraphqlServer({ db, services, pubsub, authenticator, logger: http.log, readCache: queryCache, bus, cursors });
 
   http.removeAllContentTypeParsers();
   // JSON text is UTF-8 (RFC 8259): bytes that are not are refused, never stored as replacement characters.
@@ -204,6 +214,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     room,
     audiences,
     presence,
+    // AnyCable's extended protocol: history replayed from the outbox, sessions restored on this instance.
+    replay: new CableReplay(db, room, history),
+    sessions: new CableSessions(),
     onError: (error) => http.log.error({ err: error }, '/cable subscription failed'),
     log: http.log,
   });
@@ -220,6 +233,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   let restoreLinkBase = () => undefined as void;
+  let stopPruning = () => undefined as void;
   const app: App = {
     http,
     database,
@@ -232,8 +246,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       restoreLinkBase = useLinkBase(config.publicUrl ?? app.url);
       worker.start();
       cable.start();
+      stopPruning = history.schedulePruning(
+        (error) => http.log.error({ err: error }, 'pruning the event history failed'),
+        (count) => http.log.info({ count }, 'pruned old events'),
+      );
     },
     async stop() {
+      stopPruning();
       await drainAndClose(
         {
           http,

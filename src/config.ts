@@ -47,6 +47,13 @@ const environmentSchema = z.object({
   ATTACHMENT_MAX_BYTES: z.coerce.number().int().positive().default(40 * 1024 * 1024),
   SHUTDOWN_TIMEOUT: z.coerce.number().positive().default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SNYPTO_REPLAY_WINDOW: z.coerce.number().int().min(0).max(7 * 24 * 3600).default(900),
+  SNYPTO_REPLAY_MAX_EVENTS: z.coerce.number().int().min(1).max(2048).default(1000),
+  SNYPTO_EVENT_RETENTION: z.coerce.number().int().min(60).default(7 * 24 * 3600),
+  SNYPTO_EVENT_PRUNE_INTERVAL: z.coerce.number().int().min(1).default(600),
+}).refine((e) => e.SNYPTO_EVENT_RETENTION >= e.SNYPTO_REPLAY_WINDOW, {
+  path: ['SNYPTO_EVENT_RETENTION'],
+  message: 'must be at least SNYPTO_REPLAY_WINDOW (events are kept at least as long as clients may resume from them)',
 });
 
 export interface Config {
@@ -99,6 +106,19 @@ export interface Config {
    * credential and webhook-target caches stay on.
    */
   queryCacheEntries: number;
+  /** How far back real-time clients may resume (src/events/history.ts). */
+  replay: ReplayLimits;
+}
+
+export interface ReplayLimits {
+  /** Seconds back a resume reaches (SNYPTO_REPLAY_WINDOW, default 900); 0 refuses every resume. */
+  windowSeconds: number;
+  /** The most events one resume replays (SNYPTO_REPLAY_MAX_EVENTS, default 1000); a client further behind is refused. */
+  maxEvents: number;
+  /** Seconds events are kept before the pruning removes them (SNYPTO_EVENT_RETENTION, default 7 days). */
+  retentionSeconds: number;
+  /** Seconds between two prunings (SNYPTO_EVENT_PRUNE_INTERVAL, default 600). */
+  pruneIntervalSeconds: number;
 }
 
 /** Thrown when the environment is invalid; its message names every problem at once. */
@@ -134,5 +154,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT,
     readCacheEntries: e.SNYPTO_READ_CACHE_ENTRIES,
     queryCacheEntries: e.SNYPTO_QUERY_CACHE_ENTRIES ?? e.SNYPTO_READ_CACHE_ENTRIES,
+    replay: {
+      windowSeconds: e.SNYPTO_REPLAY_WINDOW,
+      maxEvents: e.SNYPTO_REPLAY_MAX_EVENTS,
+      retentionSeconds: e.SNYPTO_EVENT_RETENTION,
+      pruneIntervalSeconds: e.SNYPTO_EVENT_PRUNE_INTERVAL,
+    },
   };
 }

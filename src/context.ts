@@ -12,6 +12,7 @@ import type { Reach } from './domain/access/reach.ts';
 import { Visibility } from './domain/visibility.ts';
 import type { Services } from './services.ts';
 import type { SnyptoPubSub } from './events/bus.ts';
+import type { AnyDomainEvent } from './events/catalogue.ts';
 
 /**
  * What a caller presented: an access token, a contact's session credentials,
@@ -52,6 +53,10 @@ export interface Context {
    * per-recipient rule (not hearing one's own typing) is left to the fan-out.
    */
   servesAudience?: boolean;
+  /** The `Last-Event-ID` an SSE request carried: its subscription resumes after that cursor. */
+  lastEventId?: string;
+  /** The event a subscription last handed to execution: its result carries the event's cursor. */
+  heardEvent?: AnyDomainEvent;
 }
 
 /** What /cable sets for the subscription of an audience (src/cable/room-channel.ts). */

@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'VALIDATION_FAILED'
-  | 'CONFLICT';
+  | 'CONFLICT'
+  | 'HISTORY_UNAVAILABLE';
 
 export class DomainError extends Error {
   override name = 'DomainError';

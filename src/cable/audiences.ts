@@ -19,6 +19,8 @@
  * Placement, regrouping on membership events (broadcasts held meanwhile, so
  * a removed agent hears nothing more), replay for audiences a regroup
  * creates and letting go of empty audiences are the reach groups' own.
+ * (What one member missed while disconnected is replayed for that member
+ * alone, replay.ts.)
  */
 import type { PrismaClient } from '../db.ts';
 import { reachKey, sessionReach } from '../domain/access/reach.ts';
@@ -26,18 +28,20 @@ import type { EventBus } from '../events/bus.ts';
 import type { CableBroadcast } from '../events/listeners/cable-broadcasts.ts';
 import { isOwnTyping, partyOf, typerOf } from '../events/recipients.ts';
 import { ReachGroups, type Placement } from '../graphql/reach-groups.ts';
+import type { StreamPosition } from './protocol.ts';
 import type { RoomCaller, RoomChannel } from './room-channel.ts';
 
-/** A socket's subscription: who subscribed, and where its broadcasts go. */
+/** A socket's subscription: who subscribed, and where its broadcasts go (with their position in the history). */
 export interface AudienceMember {
   caller: RoomCaller;
-  deliver(message: string): void;
+  deliver(message: string, position?: StreamPosition): void;
 }
 
-/** One broadcast of an audience's subscription, with its serialised frame message. */
+/** One broadcast of an audience's subscription, with its serialised frame message and its position. */
 interface Heard {
   broadcast: CableBroadcast;
   message: string;
+  position: StreamPosition | undefined;
 }
 
 /** A contact is placed by their session; an agent by their reach in the account they listen to. */
@@ -48,10 +52,10 @@ function placementOf({ caller }: AudienceMember): Placement {
 }
 
 /** Sends a broadcast to every member of an audience but the one who typed it. */
-function deliver(members: ReadonlySet<AudienceMember>, { broadcast, message }: Heard): void {
+function deliver(members: ReadonlySet<AudienceMember>, { broadcast, message, position }: Heard): void {
   const typer = typerOf(broadcast);
   for (const member of members)
-    if (!typer || !isOwnTyping(partyOf(member.caller.principal), broadcast.event, typer)) member.deliver(message);
+    if (!typer || !isOwnTyping(partyOf(member.caller.principal), broadcast.event, typer)) member.deliver(message, position);
 }
 
 export class Audiences {
@@ -69,7 +73,12 @@ export class Audiences {
       placementOf,
       keyOf: (_member, reach) => reachKey(reach),
       start: (audience, starter, events, emit) =>
-        room.subscribe(starter.caller, { reach: audience.reach, events }, (broadcast, message) => emit({ broadcast, message }), onError),
+        room.subscribe(
+          starter.caller,
+          { reach: audience.reach, events },
+          (broadcast, message, position) => emit({ broadcast, message, position }),
+          onError,
+        ),
       deliver,
       onError,
     });

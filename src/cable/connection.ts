@@ -5,10 +5,20 @@
  * is ignored; `unsubscribe` ends one; `message` performs an action
  * (`update_presence`).
  *
+ * A connection that speaks AnyCable's extended protocol (protocol.ts) also
+ * has a session: a `welcome` with its id, its subscriptions remembered when
+ * it closes and restored for a client that reconnects with that id
+ * (sessions.ts; each restored identifier's credentials are checked again),
+ * broadcasts with their positions, `history` requests answered by a replay
+ * (replay.ts) that meets the live broadcasts with no gap and nothing twice
+ * (subscription-stream.ts), and `pong`s accepted. A plain connection's
+ * frames are exactly Action Cable's.
+ *
  * Commands run one after another, each finished (answered) before the next
  * starts, as Action Cable runs a connection's commands: answers come in
  * command order even though a subscription waits on the database, and a
- * `message` sent right after its `subscribe` finds the subscription.
+ * `message` sent right after its `subscribe` finds the subscription. A
+ * restore runs first, before any command, and ends with the `welcome`.
  *
  * A frame that is not a command (not JSON, not an object, an unknown
  * command, fields missing, mistyped or too long, a binary frame) is logged
@@ -20,21 +30,30 @@
  * subscription state: the limits are counters read when a frame arrives.
  */
 import type { RawData, WebSocket } from 'ws';
+import { HistoryUnavailableError } from '../events/history.ts';
 import {
+  WELCOME,
   broadcastFrame,
   broadcastFramer,
   confirmFrame,
+  confirmHistoryFrame,
   disconnectFrame,
+  extendedWelcomeFrame,
   isMalformed,
   parseCommand,
   parseObject,
   rejectFrame,
+  rejectHistoryFrame,
   type ClientCommand,
   type DisconnectReason,
+  type HistoryRequest,
 } from './protocol.ts';
 import type { AudienceMember, Audiences } from './audiences.ts';
 import type { RoomCaller, RoomChannel } from './room-channel.ts';
 import type { Presence } from './presence.ts';
+import { resumeOf, type CableReplay } from './replay.ts';
+import type { CableSessions } from './sessions.ts';
+import { SubscriptionStream } from './subscription-stream.ts';
 
 /** Subscriptions one connection may hold (Chatwoot's clients hold one). */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
@@ -66,6 +85,10 @@ export interface ConnectionDeps {
   room: RoomChannel;
   audiences: Audiences;
   presence: Presence;
+  /** Replays what a subscription missed (extended protocol). */
+  replay: CableReplay;
+  /** Closed extended-protocol sessions, for restoring them. */
+  sessions: CableSessions;
   /** A command failed on the server's side (the database, presence); it is logged and the next command runs. */
   onError: (error: unknown) => void;
   /** Malformed frames and cut-off connections are reported here. */
@@ -75,9 +98,16 @@ export interface ConnectionDeps {
 const byteLength = (data: RawData): number =>
   Array.isArray(data) ? data.reduce((sum, part) => sum + part.byteLength, 0) : data.byteLength;
 
+/** A running subscription; on an extended connection, with its stream. */
+interface Slot extends AudienceMember {
+  stream?: SubscriptionStream;
+}
+
 export class CableConnection {
   /** The running subscriptions by identifier, once the first `subscribe` arrives. */
-  private slots: Map<string, AudienceMember> | undefined;
+  private slots: Map<string, Slot> | undefined;
+  /** The session id of an extended-protocol connection; undefined on a plain one. */
+  private sid: string | undefined;
   private closed = false;
   /** Cut off: a `disconnect` is on its way, later frames are dropped. */
   private refusing = false;
@@ -88,16 +118,31 @@ export class CableConnection {
   private frames = 0;
   private malformed = 0;
 
+  /** `extended`: the connection speaks AnyCable's extended protocol. */
   constructor(
     readonly socket: WebSocket,
     private readonly deps: ConnectionDeps,
+    private readonly extended = false,
   ) {}
+
+  /**
+   * Greets the client. An extended connection gets a session; presenting
+   * `restoreSid`, the id of a session this instance remembers, it gets that
+   * session's subscriptions back first (its commands wait meanwhile).
+   */
+  open(restoreSid?: string): void {
+    if (!this.extended) return this.send(WELCOME);
+    const sid = (this.sid = this.deps.sessions.newSid());
+    const identifiers = restoreSid === undefined ? undefined : this.deps.sessions.take(restoreSid);
+    if (!identifiers) return this.send(extendedWelcomeFrame(sid));
+    this.schedule(() => this.restore(sid, identifiers));
+  }
 
   send(frame: string): void {
     if (!this.closed && this.socket.readyState === this.socket.OPEN) this.socket.send(frame);
   }
 
-  /** Sends `disconnect` and closes the socket. */
+  /** Sends `disconnect` and closes the socket; its session is not kept (the official client forgets it too). */
   disconnect(reason: DisconnectReason, reconnect: boolean): void {
     this.send(disconnectFrame(reason, reconnect));
     this.socket.close(reconnect ? 1012 : 1008, reason);
@@ -105,8 +150,9 @@ export class CableConnection {
     this.stopAll();
   }
 
-  /** The socket closed: every subscription ends, and commands still queued do nothing. */
+  /** The socket closed: an extended session is remembered, every subscription ends, and commands still queued do nothing. */
   onClose(): void {
+    if (!this.closed && this.sid !== undefined && this.slots) this.deps.sessions.remember(this.sid, [...this.slots.keys()]);
     this.closed = true;
     this.stopAll();
   }
@@ -120,7 +166,7 @@ export class CableConnection {
       this.malformed = 0;
     }
     if (++this.frames > MAX_FRAMES) return this.cutOff(`more than ${MAX_FRAMES} frames in ${RATE_WINDOW_MS} ms`);
-    const parsed = isBinary ? { malformed: 'binary frame' } : parseCommand(data.toString());
+    const parsed = isBinary ? { malformed: 'binary frame' } : parseCommand(data.toString(), this.extended);
     if (!isMalformed(parsed)) return this.schedule(() => this.execute(parsed));
     // The frame itself is not logged: identifiers carry pubsub tokens.
     this.deps.log.warn({ problem: parsed.malformed, bytes: byteLength(data) }, '/cable frame ignored: not an Action Cable command');
@@ -161,36 +207,144 @@ export class CableConnection {
 
   private execute(command: ClientCommand): Promise<void> | void {
     if (this.closed) return;
-    if (command.command === 'message') return this.perform(command.identifier, command.data);
-    if (command.command === 'subscribe') return this.subscribe(command.identifier);
-    return this.unsubscribe(command.identifier);
+    switch (command.command) {
+      case 'message':
+        return this.perform(command.identifier, command.data);
+      case 'subscribe':
+        return this.subscribe(command.identifier, 'history' in command ? command.history : undefined);
+      case 'unsubscribe':
+        return this.unsubscribe(command.identifier);
+      case 'history':
+        return this.answerHistory(command.identifier, command.history);
+      case 'pong':
+        return;
+    }
   }
 
   /**
-   * Confirms or rejects, then announces presence. When the server fails
-   * (the database), nothing is answered, as Action Cable answers nothing
-   * when `subscribed` raises, and nothing is kept: the official client
-   * re-sends the `subscribe` until it is answered.
+   * Confirms or rejects, replays the history asked for (extended protocol),
+   * then announces presence. When the server fails (the database), nothing
+   * is answered, as Action Cable answers nothing when `subscribed` raises,
+   * and nothing is kept: the official client re-sends the `subscribe` until
+   * it is answered.
    */
-  private async subscribe(identifier: string): Promise<void> {
+  private async subscribe(identifier: string, history?: HistoryRequest): Promise<void> {
     const slots = (this.slots ??= new Map());
     if (slots.has(identifier)) return; // a duplicate subscribe is ignored
     const params = parseObject(identifier);
     if (!params || params.channel !== 'RoomChannel' || slots.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION)
       return this.send(rejectFrame(identifier));
     const caller = await this.deps.room.callerOf(params);
-    const frame = broadcastFramer(identifier);
-    const member: AudienceMember | null = caller && { caller, deliver: (message) => this.send(frame(message)) };
-    const joined = member !== null && (await this.join(member));
-    if (this.closed) {
-      // Closed meanwhile: nothing to answer.
-      if (joined) this.deps.audiences.leave(member);
-      return;
-    }
+    const slot = caller && this.slotOf(identifier, caller);
+    // Live broadcasts wait for the replay from the moment the subscription can hear them.
+    const replaying = history !== undefined && slot?.stream !== undefined;
+    if (replaying) slot!.stream!.hold();
+    const joined = slot !== null && (await this.attach(identifier, slot));
+    if (this.closed) return;
     if (!joined) return this.send(rejectFrame(identifier));
-    slots.set(identifier, member);
     this.send(confirmFrame(identifier));
-    await this.announcePresence(identifier, member.caller);
+    if (replaying) await this.replay(identifier, slot, history);
+    await this.announcePresence(identifier, slot.caller);
+  }
+
+  /** A subscription for the caller, framing its broadcasts in the connection's protocol. */
+  private slotOf(identifier: string, caller: RoomCaller): Slot {
+    if (!this.extended) {
+      const frame = broadcastFramer(identifier);
+      return { caller, deliver: (message) => this.send(frame(message)) };
+    }
+    const stream = new SubscriptionStream(identifier, (frame) => this.send(frame));
+    const plain = broadcastFramer(identifier);
+    return { caller, stream, deliver: (message, position) => (position ? stream.live(message, position) : this.send(plain(message))) };
+  }
+
+  /** Joins the slot's audience and keeps it; false when it hears nothing. Closed meanwhile: nothing is kept. */
+  private async attach(identifier: string, slot: Slot): Promise<boolean> {
+    let joined: boolean;
+    try {
+      joined = await this.join(slot);
+    } catch (error) {
+      slot.stream?.close();
+      throw error;
+    }
+    if (this.closed || !joined) {
+      if (joined) this.deps.audiences.leave(slot);
+      slot.stream?.close();
+      return false;
+    }
+    this.slots!.set(identifier, slot);
+    return true;
+  }
+
+  /**
+   * Brings a closed session's subscriptions back (those whose identifiers
+   * still name somebody who hears something), sends the `welcome` saying
+   * which, and announces presence for them as a `subscribe` would. Each
+   * holds its live broadcasts until its client asks for what it missed. One
+   * that the server fails to bring back (the database) is logged and left
+   * out: the client subscribes to it again.
+   */
+  private async restore(sid: string, identifiers: readonly string[]): Promise<void> {
+    const slots = (this.slots ??= new Map());
+    const restored: string[] = [];
+    for (const identifier of identifiers) {
+      if (this.closed) return;
+      if (slots.has(identifier) || slots.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION) continue;
+      try {
+        if (await this.restoreOne(identifier)) restored.push(identifier);
+      } catch (error) {
+        this.deps.onError(error);
+      }
+    }
+    if (this.closed) return;
+    this.send(extendedWelcomeFrame(sid, restored.length > 0 ? restored : undefined));
+    for (const identifier of restored) {
+      const slot = slots.get(identifier);
+      if (slot) await this.announcePresence(identifier, slot.caller);
+    }
+  }
+
+  /** Subscribes again to one identifier of a restored session, its credentials checked again; false when they name nobody now. */
+  private async restoreOne(identifier: string): Promise<boolean> {
+    const params = parseObject(identifier);
+    const caller = params && params.channel === 'RoomChannel' ? await this.deps.room.callerOf(params) : null;
+    if (!caller || this.closed) return false;
+    const slot = this.slotOf(identifier, caller);
+    slot.stream?.holdUntilAsked();
+    return this.attach(identifier, slot);
+  }
+
+  /** `history`: what a running subscription missed; a subscription this connection does not hold has none. */
+  private async answerHistory(identifier: string, history: HistoryRequest | undefined): Promise<void> {
+    const slot = this.slots?.get(identifier);
+    if (!slot?.stream) return this.send(rejectHistoryFrame(identifier));
+    slot.stream.hold();
+    await this.replay(identifier, slot, history);
+  }
+
+  /**
+   * Sends the broadcasts the subscription missed, then `confirm_history`,
+   * then the live broadcasts held meanwhile; `reject_history` instead when
+   * the history cannot serve the request (or the server fails to read it).
+   * The caller put the stream on hold (a `subscribe` does so before it
+   * joins the audience); the hold ends here.
+   */
+  private async replay(identifier: string, slot: Slot, history: HistoryRequest | undefined): Promise<void> {
+    const stream = slot.stream!;
+    try {
+      const resume = resumeOf(history, stream.streamId);
+      if (resume) {
+        await this.deps.replay.run(slot.caller, resume, (message, position) => stream.replayed(message, position));
+        if ('after' in resume) stream.heardThrough(resume.after);
+      }
+      this.send(confirmHistoryFrame(identifier));
+    } catch (error) {
+      if (!(error instanceof HistoryUnavailableError)) this.deps.onError(error);
+      this.send(rejectHistoryFrame(identifier));
+    } finally {
+      stream.release();
+      stream.asked();
+    }
   }
 
   /** Joins the member's audience; a failure leaves nothing of the member behind. */
@@ -204,10 +358,11 @@ export class CableConnection {
   }
 
   private unsubscribe(identifier: string): void {
-    const member = this.slots?.get(identifier);
-    if (!member) return;
+    const slot = this.slots?.get(identifier);
+    if (!slot) return;
     this.slots!.delete(identifier);
-    this.deps.audiences.leave(member);
+    this.deps.audiences.leave(slot);
+    slot.stream?.close();
   }
 
   /** `message`: the only action RoomChannel has is `update_presence`; others are ignored, as Rails ignores them. */
@@ -224,7 +379,10 @@ export class CableConnection {
   }
 
   private stopAll(): void {
-    for (const member of this.slots?.values() ?? []) this.deps.audiences.leave(member);
+    for (const slot of this.slots?.values() ?? []) {
+      this.deps.audiences.leave(slot);
+      slot.stream?.close();
+    }
     this.slots?.clear();
   }
 }

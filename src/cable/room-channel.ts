@@ -9,6 +9,12 @@
  * (audiences.ts): it is started by one of them but decides for their
  * common reach (src/domain/access/reach.ts), and leaves the one
  * per-recipient rule, not hearing one's own typing, to the fan-out.
+ *
+ * Each broadcast comes with its position in the event history (the
+ * `extensions.cursor` GraphQL stamps on every subscription result,
+ * src/graphql/event-cursors.ts), which the extended protocol sends along.
+ * A replay (replay.ts) is the same subscription run over the events a
+ * client missed, to its end.
  */
 import { parse, type ExecutionResult } from 'graphql';
 import { encodeGlobalID } from '@pothos/plugin-relay';
@@ -18,6 +24,8 @@ import type { AudienceOptions, Context } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { fitsIntegerColumn } from '../domain/validation.ts';
 import type { CableBroadcast } from '../events/listeners/cable-broadcasts.ts';
+import { HistoryUnavailableError, resumeAfterCursor } from '../events/history.ts';
+import type { StreamPosition } from './protocol.ts';
 
 /** The operation every RoomChannel subscription runs. */
 const ROOM = parse('subscription Room($scope: EventScope) { roomEvents(scope: $scope) { event data } }');
@@ -39,6 +47,15 @@ export interface RoomCaller {
   accountId?: number;
 }
 
+/** The account whose events the caller hears: a contact's own, the one an agent named. */
+export const accountOfCaller = (caller: RoomCaller): number | undefined =>
+  caller.principal.kind === 'contact' ? caller.principal.accountId : caller.accountId;
+
+/** Where a subscription hands each broadcast: the broadcast, its serialised `message`, and its position. */
+export type RoomDelivery = (broadcast: CableBroadcast, message: string, position: StreamPosition | undefined) => void;
+
+type RoomResults = AsyncIterableIterator<ExecutionResult<{ roomEvents: CableBroadcast }>>;
+
 const positiveInteger = (value: unknown): number | undefined => {
   const number = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : NaN;
   return fitsIntegerColumn(number) && number > 0 ? number : undefined;
@@ -54,6 +71,19 @@ function serialise(broadcast: CableBroadcast): string {
   let text = serialised.get(broadcast.data);
   if (text === undefined) serialised.set(broadcast.data, (text = JSON.stringify({ event: broadcast.event, data: broadcast.data })));
   return text;
+}
+
+/** The position of the event a result answers, from the cursor GraphQL stamped on it. */
+function positionOf(result: ExecutionResult): StreamPosition | undefined {
+  const cursor = result.extensions?.cursor;
+  if (typeof cursor !== 'string') return undefined;
+  try {
+    const resume = resumeAfterCursor(cursor);
+    return 'after' in resume ? { epoch: resume.epoch, offset: resume.after } : undefined;
+  } catch (error) {
+    if (error instanceof HistoryUnavailableError) return undefined;
+    throw error;
+  }
 }
 
 export class RoomChannel {
@@ -84,15 +114,34 @@ export class RoomChannel {
    * Starts the `roomEvents` subscription of an audience, started by `caller`
    * (one of its members) and deciding for `audience.reach` (own typing
    * included, see audiences.ts); each broadcast reaches `deliver` with the
-   * serialised `message` of its broadcast frame. Null when GraphQL refuses
-   * it (an account the caller is not a member of, say).
+   * serialised `message` of its broadcast frame and its position. Null when
+   * GraphQL refuses it (an account the caller is not a member of, say).
    */
   async subscribe(
     caller: RoomCaller,
     audience: AudienceOptions,
-    deliver: (broadcast: CableBroadcast, message: string) => void,
+    deliver: RoomDelivery,
     onError: (error: unknown) => void,
   ): Promise<RoomSubscription | null> {
+    const results = await this.execute(caller, audience);
+    if (!results) return null;
+    void pump(results, deliver).catch(onError);
+    return { stop: () => void results.return?.() };
+  }
+
+  /**
+   * Runs the subscription of `subscribe` over `audience.events`, a source
+   * that ends (a replay's events), and resolves once every broadcast is
+   * delivered; false when GraphQL refuses it.
+   */
+  async replay(caller: RoomCaller, audience: AudienceOptions, deliver: RoomDelivery): Promise<boolean> {
+    const results = await this.execute(caller, audience);
+    if (!results) return false;
+    await pump(results, deliver, true);
+    return true;
+  }
+
+  private async execute(caller: RoomCaller, audience: AudienceOptions): Promise<RoomResults | null> {
     const { schema, subscribe, contextFactory, validate } = this.yoga.getEnveloped({ cablePrincipal: caller.principal, cableAudience: audience });
     if (validate(schema, ROOM).length > 0) return null;
     const result = (await subscribe({
@@ -100,12 +149,16 @@ export class RoomChannel {
       document: ROOM,
       variableValues: caller.accountId === undefined ? {} : { scope: { accountId: encodeGlobalID('Account', caller.accountId) } },
       contextValue: await contextFactory(),
-    })) as AsyncIterableIterator<ExecutionResult<{ roomEvents: CableBroadcast }>> | ExecutionResult;
-    if (!(Symbol.asyncIterator in result)) return null;
-    const events = result;
-    void (async () => {
-      for await (const next of events) if (next.data?.roomEvents) deliver(next.data.roomEvents, serialise(next.data.roomEvents));
-    })().catch(onError);
-    return { stop: () => void events.return?.() };
+    })) as RoomResults | ExecutionResult;
+    return Symbol.asyncIterator in result ? result : null;
+  }
+}
+
+/** Hands each result's broadcast to `deliver`; `strict`: an error result fails it (a replay with a hole is no replay). */
+async function pump(results: RoomResults, deliver: RoomDelivery, strict = false): Promise<void> {
+  for await (const next of results) {
+    if (strict && next.errors?.length) throw new Error(`replaying /cable broadcasts failed: ${next.errors[0]!.message}`);
+    const broadcast = next.data?.roomEvents;
+    if (broadcast) deliver(broadcast, serialise(broadcast), positionOf(next));
   }
 }

@@ -17,11 +17,18 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
 import type { Redis } from 'ioredis';
 import type { AnyDomainEvent } from './catalogue.ts';
+import type { Resume } from './history.ts';
 import { connectRedis } from '../redis.ts';
 
 /** What subscription resolvers subscribe to: an account's events, as they reach this instance. */
 export interface SnyptoPubSub {
   subscribe(topic: 'account:events', accountId: number): AsyncIterableIterator<AnyDomainEvent>;
+  /**
+   * The events the subscriber missed since `resume` (replay.ts), then the
+   * live ones; rejects with HistoryUnavailableError when the history does not
+   * reach back that far. Absent where nothing may resume (a /cable audience).
+   */
+  resume?(accountId: number, resume: Resume): Promise<AsyncIterableIterator<AnyDomainEvent>>;
 }
 
 /**
@@ -40,6 +47,13 @@ const topicOf = (namespace: string, accountId: number) => `${namespace}:account:
 export interface EventBusOptions {
   /** Redis to fan events out through; in-process when absent. */
   redisUrl?: string;
+  /**
+   * Reads an account's committed events numbered `from` to `to` (history.ts):
+   * how an instance fills a gap that the bus left (see AccountChannel).
+   * Without it, a gap is skipped once GAP_WAIT_MS has passed.
+   */
+  fill?: (accountId: number, from: number, to: number) => Promise<AnyDomainEvent[]>;
+  onFillError?: (error: unknown) => void;
   /** Prefix of the Redis channels (default `snypto`). */
   namespace?: string;
   /** Called with the milliseconds an event took from its publication to this instance (Redis only). */
@@ -140,14 +154,114 @@ function throughRedis(redisUrl: string, options: EventBusOptions): Transport {
   };
 }
 
+/** How long an instance holds an account's event that came before an earlier-numbered one, before reading the gap. */
+export const GAP_WAIT_MS = 250;
+
+/**
+ * One account's events on this instance, handed to its listeners in the
+ * order of their numbers (`seq`, commit order; outbox.ts). Events reach an
+ * instance in the order they were published, which across instances (and
+ * Redis) need not be the order they committed: an event that arrives
+ * before an earlier-numbered one is held until that one arrives, or, after
+ * GAP_WAIT_MS, is read from the history. So every subscriber hears its
+ * account's events in commit order, and the cursor of the last one it heard
+ * is a safe place to resume from. One seen twice is dropped. The first event
+ * after the channel opens is taken as it comes.
+ */
+class AccountChannel {
+  readonly listeners = new Set<(event: AnyDomainEvent) => void>();
+  private last: number | undefined;
+  private readonly held = new Map<number, AnyDomainEvent>();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly accountId: number,
+    private readonly options: Pick<EventBusOptions, 'fill' | 'onFillError'>,
+  ) {}
+
+  receive(event: AnyDomainEvent): void {
+    // No number: published by an instance that does not number events; nothing to order it by.
+    if (!event.seq) return this.deliver(event);
+    if (this.last !== undefined && event.seq <= this.last) return;
+    if (this.last !== undefined && event.seq > this.last + 1) {
+      this.held.set(event.seq, event);
+      this.timer ??= setTimeout(() => void this.fillGap(), GAP_WAIT_MS);
+      return;
+    }
+    this.advance(event);
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.held.clear();
+  }
+
+  private advance(event: AnyDomainEvent): void {
+    this.last = event.seq;
+    this.deliver(event);
+    for (let next = this.held.get(this.last + 1); next; next = this.held.get(this.last + 1)) {
+      this.held.delete(next.seq);
+      this.last = next.seq;
+      this.deliver(next);
+    }
+    // What is still held waits for its own gap to fill.
+    if (this.held.size === 0) this.timer = void clearTimeout(this.timer);
+    else this.timer ??= setTimeout(() => void this.fillGap(), GAP_WAIT_MS);
+  }
+
+  private deliver(event: AnyDomainEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** Reads what is missing before the earliest held event; what still is not there is skipped. */
+  private async fillGap(): Promise<void> {
+    this.timer = undefined;
+    if (this.closed || this.held.size === 0 || this.last === undefined) return;
+    const first = Math.min(...this.held.keys());
+    let found: AnyDomainEvent[] = [];
+    try {
+      found = (await this.options.fill?.(this.accountId, this.last + 1, first - 1)) ?? [];
+    } catch (error) {
+      this.options.onFillError?.(error);
+    }
+    if (this.closed) return;
+    for (const event of found.sort((a, b) => a.seq - b.seq)) this.receive(event);
+    // Filled (a later gap, if any, has its own wait): done. Not in the history either, or it could not be read: go on
+    // from the event after the gap.
+    const after = this.held.get(first);
+    if (!after || this.last >= first) return;
+    this.held.delete(first);
+    this.advance(after);
+  }
+}
+
 export function createEventBus(options: EventBusOptions = {}): EventBus {
   const transport = options.redisUrl ? throughRedis(options.redisUrl, options) : inProcess();
   const { eventTarget } = transport;
   const topic = (accountId: number) => topicOf(options.namespace ?? 'snypto', accountId);
+  const channels = new Map<number, { channel: AccountChannel; stop: () => void }>();
   const listen = (accountId: number, listener: (event: AnyDomainEvent) => void) => {
-    const callback = (event: Event) => listener((event as CustomEvent<AnyDomainEvent>).detail);
-    eventTarget.addEventListener(topic(accountId), callback);
-    return () => eventTarget.removeEventListener(topic(accountId), callback);
+    let open = channels.get(accountId);
+    if (!open) {
+      const channel = new AccountChannel(accountId, options);
+      const callback = (event: Event) => channel.receive((event as CustomEvent<AnyDomainEvent>).detail);
+      eventTarget.addEventListener(topic(accountId), callback);
+      open = { channel, stop: () => eventTarget.removeEventListener(topic(accountId), callback) };
+      channels.set(accountId, open);
+    }
+    const { channel } = open;
+    // Each call its own entry, even for the same function: stopping one leaves the others.
+    const entry = (event: AnyDomainEvent) => listener(event);
+    channel.listeners.add(entry);
+    return () => {
+      channel.listeners.delete(entry);
+      if (channel.listeners.size > 0 || channels.get(accountId)?.channel !== channel) return;
+      channels.delete(accountId);
+      channel.close();
+      open.stop();
+    };
   };
   return {
     pubsub: {

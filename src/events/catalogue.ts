@@ -80,6 +80,12 @@ export type EventName = keyof EventDataMap;
 export interface DomainEvent<N extends EventName = EventName> {
   /** Outbox row id (a bigint, as a decimal string). */
   id: string;
+  /**
+   * The event's number in its account (1, 2, 3…, in commit order, no gaps;
+   * outbox.ts numberEvents): its position in the account's history, from
+   * which a real-time client resumes (history.ts).
+   */
+  seq: number;
   name: N;
   accountId: number;
   data: EventDataMap[N];

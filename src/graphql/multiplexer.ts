@@ -29,6 +29,7 @@ import { createContext, type Context, type ContextDeps } from '../context.ts';
 import type { PrismaClient } from '../db.ts';
 import { reachKey, sessionReach } from '../domain/access/reach.ts';
 import type { EventBus, SnyptoPubSub } from '../events/bus.ts';
+import type { EventCursors } from './event-cursors.ts';
 import { MemberStream } from './member-stream.ts';
 import { ReachGroups, type GroupSource, type Placement, type ReachGroup } from './reach-groups.ts';
 import { isShareableDocument, rootFieldOf } from './shared-documents.ts';
@@ -59,6 +60,8 @@ interface Subscriber {
 
 export interface MultiplexerDeps extends ContextDeps {
   db: PrismaClient;
+  /** Each shared result carries its event's cursor, stamped once for every member. */
+  cursors: Pick<EventCursors, 'stamp'>;
   bus: Pick<EventBus, 'listen' | 'pubsub'>;
   onError(error: unknown): void;
 }
@@ -92,11 +95,27 @@ function operationKeyOf(args: SubscribeArgs): string {
     .digest('base64url');
 }
 
+/**
+ * Whether the subscriber resumes (an `after` argument, or an SSE
+ * `Last-Event-ID`): what it replays is its own, so it runs alone.
+ */
+function resumes(args: SubscribeArgs, context: Context): boolean {
+  if (context.lastEventId !== undefined) return true;
+  const root = rootFieldOf(args.document, args.operationName);
+  const field = root && args.schema.getSubscriptionType()?.getFields()[root.field.name.value];
+  if (!root || !field || !field.args.some((arg) => arg.name === 'after')) return false;
+  try {
+    return (getArgumentValues(field, root.field, args.variableValues ?? {}) as { after?: unknown }).after != null;
+  } catch {
+    return false; // invalid arguments: the subscriber's own subscription reports them
+  }
+}
+
 /** The account a staff subscription listens to, as its own subscribe resolved it (the root field's `scope`). */
 async function accountOfStaffSubscription(args: SubscribeArgs, context: Context): Promise<number | null> {
   const root = rootFieldOf(args.document, args.operationName);
   const field = root && args.schema.getSubscriptionType()?.getFields()[root.field.name.value];
-  if (!root || !field || field.args.some((arg) => arg.name !== 'scope')) return null;
+  if (!root || !field || field.args.some((arg) => arg.name !== 'scope' && arg.name !== 'after')) return null;
   const { scope } = getArgumentValues(field, root.field, args.variableValues ?? {}) as { scope?: Parameters<typeof resolveEventScope>[1] };
   return (await resolveEventScope(context, scope)).accountId;
 }
@@ -123,7 +142,7 @@ export class Multiplexer {
     return {
       onSubscribe: ({ args, subscribeFn, setSubscribeFn }) => {
         const context = args.contextValue as Context;
-        if (context.servesAudience || !isShareableDocument(args.schema, args.document)) return;
+        if (context.servesAudience || !isShareableDocument(args.schema, args.document) || resumes(args, context)) return;
         const kind = context.principal?.kind;
         if (kind !== 'user' && kind !== 'contact') return;
         setSubscribeFn(((shared: SubscribeArgs) => this.subscribe(shared, subscribeFn as SubscribeFn)) as never);
@@ -177,7 +196,7 @@ export class Multiplexer {
     void (async () => {
       let failure: unknown;
       try {
-        for await (const result of results) emit(result);
+        for await (const result of results) emit(this.deps.cursors.stamp(result, contextValue));
       } catch (error) {
         failure = error;
       }

@@ -20,6 +20,7 @@ import type { PrismaClient } from '../db.ts';
 import { DomainError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import type { EventBus, SnyptoPubSub } from '../events/bus.ts';
+import type { EventCursors } from './event-cursors.ts';
 import { Multiplexer } from './multiplexer.ts';
 import { useInputGuard } from './input-guard.ts';
 import { armor } from './limits.ts';
@@ -38,6 +39,8 @@ export interface GraphqlDeps {
   authenticator: Authenticator;
   /** Membership events reach the multiplexer's groups through it (multiplexer.ts). */
   bus: Pick<EventBus, 'listen' | 'pubsub'>;
+  /** Each subscription result carries its event's cursor (event-cursors.ts). */
+  cursors: EventCursors;
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
@@ -151,6 +154,7 @@ export function createGraphqlServer(deps: GraphqlDeps): YogaServerInstance<Recor
         ...deps,
         onError: (error) => deps.logger.error({ err: error }, 'multiplexed subscription failed'),
       }).plugin(),
+      deps.cursors.plugin(),
       useGraphQLSSE({ endpoint: GRAPHQL_SSE_PATH, authenticate: refuseBadCredentials(deps.authenticator) }),
       useDataOnRefusedSubscription(),
       armor(),
@@ -166,7 +170,11 @@ export function createGraphqlServer(deps: GraphqlDeps): YogaServerInstance<Recor
         cableAudience?: AudienceOptions;
       };
       if (cablePrincipal) return createContext(deps, { principal: cablePrincipal }, cableAudience);
-      return createContext(deps, graphqlCredentials(initial.request?.headers, connectionParams));
+      const context = await createContext(deps, graphqlCredentials(initial.request?.headers, connectionParams));
+      // An EventSource that reconnects sends the last `id:` it saw: its subscription resumes after it.
+      const lastEventId = text(initial.request?.headers.get('last-event-id'));
+      if (lastEventId !== undefined) context.lastEventId = lastEventId;
+      return context;
     },
     maskedErrors: {
       maskError(error, message, isDev) {

@@ -194,8 +194,14 @@ describe("README.md's walk-through", () => {
       ]);
       const streamed = lines.filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice('data: '.length)));
       expect(streamed.slice(0, 2)).toEqual([
-        { data: { messageCreated: { content: 'Where is my order?', messageType: 'INCOMING', conversation: { displayId: Number(conversation) } } } },
-        { data: { messageCreated: { content: 'It ships today.', messageType: 'OUTGOING', conversation: { displayId: Number(conversation) } } } },
+        {
+          data: { messageCreated: { content: 'Where is my order?', messageType: 'INCOMING', conversation: { displayId: Number(conversation) } } },
+          extensions: { cursor: expect.stringMatching(/^[\w-]+:\d+:\d+$/) },
+        },
+        {
+          data: { messageCreated: { content: 'It ships today.', messageType: 'OUTGOING', conversation: { displayId: Number(conversation) } } },
+          extensions: { cursor: expect.stringMatching(/^[\w-]+:\d+:\d+$/) },
+        },
       ]);
       // Step 7: five webhooks, in the order the text states: conversation_created, then each message's two in either order.
       expect(lines).toContain('5 webhooks delivered');

@@ -18,7 +18,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { presenceKeyOf } from '../../src/cable/presence.ts';
-import { MessageCreatedDocument } from '../generated/graphql.ts';
+import { MessageCreatedDocument, ResumeMessageCreatedDocument } from '../generated/graphql.ts';
 import { officialConsumer, subscribeRoom, type Broadcast } from '../support/cable.ts';
 import { connectGraphqlWs, untilLive, type WsClient } from '../support/graphql-ws.ts';
 import { globalId } from '../support/graphql.ts';
@@ -359,6 +359,67 @@ describe.skipIf(!scaleOut.available)('three instances on one PostgreSQL database
     await admin(a, 'PUT', '/api/v1/profile', { name });
     expect(await myName()).toBe(name);
   });
+
+  it('lets a graphql-ws subscriber that keeps reconnecting to another instance resume without loss or repeat while all three write at once', async () => {
+    const inbox = await apiInbox(a);
+    const session = await contactSession(a, inbox.identifier);
+    const messages = account(`/conversations/${session.conversationId}/messages`);
+    const scope = { accountId: globalId('Account', accountId) };
+    const instances = [a, b, c];
+    const content = (result: { data?: { messageCreated?: { content?: string | null } } | null }) => result.data?.messageCreated?.content;
+
+    let ws = connectGraphqlWs(b.wsUrl, { api_access_token: SCALE_ADMIN_TOKEN });
+    wsClients.push(ws);
+    let subscription = ws.subscribe(ResumeMessageCreatedDocument, { scope });
+    const first = await untilLive(subscription, () => admin(a, 'POST', messages, { content: 'mark' }), (r) => content(r) === 'mark');
+    let cursor = first.extensions!.cursor as string;
+    expect(cursor).toMatch(/:\d+$/);
+
+    // 90 messages, 30 through each instance, 6 at a time on each: transactions commit in every order their ids allow.
+    const written: number[] = [];
+    const writing = Promise.all(
+      instances.map(async (instance, i) => {
+        for (let round = 0; round < 5; round++) {
+          const ids = await Promise.all(
+            Array.from({ length: 6 }, async (_, k) => (await admin(instance, 'POST', messages, { content: `w${i}-${round}-${k}` })).id as number),
+          );
+          written.push(...ids);
+        }
+      }),
+    );
+    const heard: number[] = [];
+    // Once every written message was heard (and the writes are over), one last message: nothing may come twice before it.
+    let writingDone = false;
+    let doneSent = false;
+    const maybeDone = async () => {
+      if (doneSent || !writingDone || !written.every((id) => heard.includes(id))) return;
+      doneSent = true;
+      await admin(c, 'POST', messages, { content: 'done' });
+    };
+    void writing.then(() => ((writingDone = true), maybeDone()));
+
+    // Meanwhile, every 5 results, the subscriber drops its socket and resumes on the next instance.
+    let hop = 0;
+    for (;;) {
+      const result = await subscription.next(15_000);
+      expect(result.errors).toBeUndefined();
+      cursor = result.extensions!.cursor as string;
+      if (content(result) === 'done') break;
+      if (content(result) === 'mark') continue; // a probe heard late
+      heard.push(result.data!.messageCreated!.databaseId);
+      await maybeDone();
+      if (!doneSent && heard.length % 5 === 0) {
+        await ws.dispose();
+        ws = connectGraphqlWs(instances[++hop % 3]!.wsUrl, { api_access_token: SCALE_ADMIN_TOKEN });
+        wsClients.push(ws);
+        subscription = ws.subscribe(ResumeMessageCreatedDocument, { scope, after: cursor });
+      }
+    }
+    await writing;
+    expect(hop).toBeGreaterThan(5);
+    expect(new Set(heard).size).toBe(heard.length);
+    expect([...heard].sort((x, y) => x - y)).toEqual([...written].sort((x, y) => x - y));
+  }, 60_000);
 
   it('loses no delivery when an instance is killed with deliveries in flight', { timeout: 45_000 }, async () => {
     let release!: () => void;

@@ -95,9 +95,13 @@ export function subscribeRoom(consumer: ActionCable.Consumer, params: Record<str
   };
 }
 
-/** A raw /cable socket: every frame parsed and queued. */
-export async function rawCable(wsUrl: string, protocols: string[] = ['actioncable-v1-json', 'actioncable-unsupported']) {
-  const socket = new WebSocket(`${wsUrl}/cable`, protocols);
+/** A raw /cable socket: every frame parsed and queued; `query` is appended to the URL, `headers` sent with the upgrade. */
+export async function rawCable(
+  wsUrl: string,
+  protocols: string[] = ['actioncable-v1-json', 'actioncable-unsupported'],
+  options: { query?: string; headers?: Record<string, string> } = {},
+) {
+  const socket = new WebSocket(`${wsUrl}/cable${options.query ? `?${options.query}` : ''}`, protocols, { headers: options.headers });
   const frames = new Inbox<any>();
   let closed: (code: number) => void = () => undefined;
   const closedWith = new Promise<number>((resolve) => (closed = resolve));

@@ -79,13 +79,12 @@ export async function untilLive<T>(
   subscription: Subscription<T>,
   sendProbe: () => Promise<unknown>,
   isProbe: (result: ExecutionResult<T>) => boolean,
-): Promise<void> {
+): Promise<ExecutionResult<T>> {
   const deadline = Date.now() + LIVE_WITHIN_MS;
   for (let attempt = 0; ; attempt++) {
     await sendProbe();
     try {
-      await subscription.nextMatching(isProbe, PROBE_WAITS_MS[attempt] ?? LATER_PROBE_WAIT_MS);
-      return;
+      return await subscription.nextMatching(isProbe, PROBE_WAITS_MS[attempt] ?? LATER_PROBE_WAIT_MS);
     } catch {
       /* not live yet: probe again */
     }

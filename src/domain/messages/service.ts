@@ -110,7 +110,7 @@ export class MessageService {
       const written = await this.createInTransaction({ sql, emit }, actor, target, input);
       const stored = await withAttachments(sql, target.accountId, written, attachments);
       return readBack ? readBack(sql, target, stored) : stored;
-    });
+    }, { numberInline: true }); // one account; the conversation is locked first (lockMessageTarget)
   }
 
   /**
@@ -176,7 +176,7 @@ export class MessageService {
       });
       const stored = await withAttachments(sql, target.accountId, written, attachments);
       return readBack ? readBack(sql, target, stored) : stored;
-    });
+    }, { numberInline: true }); // one account; the conversation is locked first (lockMessageTarget)
   }
 
   /**

@@ -7,7 +7,7 @@
 import type { Context } from '../../context.ts';
 import { ForbiddenError, ValidationError } from '../../errors.ts';
 import { builder } from '../builder.ts';
-import { SCOPE_ARG, hear, resolveEventScope } from './events.ts';
+import { AFTER_ARG, SCOPE_ARG, hear, resolveEventScope } from './events.ts';
 
 type ScopeArg = Parameters<typeof resolveEventScope>[1];
 
@@ -22,14 +22,15 @@ type ScopeArg = Parameters<typeof resolveEventScope>[1];
 async function heardContactEvents<N extends 'contact.created' | 'contact.updated'>(
   context: Context,
   scope: ScopeArg,
+  after: string | null | undefined,
   name: N,
   staffOnly = false,
 ) {
   if (staffOnly && context.principal?.kind === 'contact') throw new ForbiddenError();
   if (context.principal?.kind !== 'contact' && (scope?.inboxId != null || scope?.conversationId != null))
     throw ValidationError.of('scope', 'Scope of contact events must be an account');
-  const { accountId } = await resolveEventScope(context, scope);
-  return hear(context, { accountId }, [name]);
+  const { accountId, resume } = await resolveEventScope(context, scope, after);
+  return hear(context, { accountId, resume }, [name]);
 }
 
 const reloadContact = (context: Context, query: object, event: { data: { contactId: number } }) =>
@@ -40,8 +41,8 @@ builder.subscriptionField('contactCreated', (t) =>
     type: 'Contact',
     authScopes: { staff: true },
     description: 'Contacts created in the account (staff).',
-    args: { scope: t.arg(SCOPE_ARG) },
-    subscribe: (_root, args, context) => heardContactEvents(context, args.scope, 'contact.created', true),
+    args: { scope: t.arg(SCOPE_ARG), after: t.arg(AFTER_ARG) },
+    subscribe: (_root, args, context) => heardContactEvents(context, args.scope, args.after, 'contact.created', true),
     resolve: (query, event, _args, context) => reloadContact(context, query, event as { data: { contactId: number } }),
   }),
 );
@@ -51,8 +52,8 @@ builder.subscriptionField('contactUpdated', (t) =>
     type: 'Contact',
     authScopes: { authenticated: true },
     description: 'Contacts changed in the account (staff); a contact hears only of their own changes and may omit the scope.',
-    args: { scope: t.arg(SCOPE_ARG) },
-    subscribe: (_root, args, context) => heardContactEvents(context, args.scope, 'contact.updated'),
+    args: { scope: t.arg(SCOPE_ARG), after: t.arg(AFTER_ARG) },
+    subscribe: (_root, args, context) => heardContactEvents(context, args.scope, args.after, 'contact.updated'),
     resolve: (query, event, _args, context) => reloadContact(context, query, event as { data: { contactId: number } }),
   }),
 );

@@ -16,7 +16,7 @@ import { builder } from '../builder.ts';
 import { AgentBotType } from '../types/agent-bot.ts';
 import { AgentType, loadAgent } from '../types/agent.ts';
 import { ContactType } from '../types/contact.ts';
-import { SCOPE_ARG, hear, resolveEventScope } from './events.ts';
+import { AFTER_ARG, SCOPE_ARG, hear, resolveEventScope } from './events.ts';
 
 type ConversationEvent = { accountId: number; data: { conversationId: number } };
 
@@ -28,9 +28,9 @@ builder.subscriptionField('conversationCreated', (t) =>
     type: 'Conversation',
     authScopes: { authenticated: true },
     description: 'Conversations opened where the caller listens and may see them.',
-    args: { scope: t.arg(SCOPE_ARG) },
+    args: { scope: t.arg(SCOPE_ARG), after: t.arg(AFTER_ARG) },
     subscribe: async (_root, args, context) =>
-      hear(context, await resolveEventScope(context, args.scope), ['conversation.created']),
+      hear(context, await resolveEventScope(context, args.scope, args.after), ['conversation.created']),
     resolve: (query, event, _args, context) => reload(context, query, event as ConversationEvent),
   }),
 );
@@ -41,9 +41,9 @@ builder.subscriptionField('conversationUpdated', (t) =>
     authScopes: { authenticated: true },
     description:
       'One payload per saved change Chatwoot broadcasts (status, snooze, assignee, team, priority, labels, custom attributes, waiting time, first reply, the contact after a merge), with the conversation as it is now.',
-    args: { scope: t.arg(SCOPE_ARG) },
+    args: { scope: t.arg(SCOPE_ARG), after: t.arg(AFTER_ARG) },
     subscribe: async (_root, args, context) =>
-      hear(context, await resolveEventScope(context, args.scope), ['conversation.updated', 'conversation.contact_changed']),
+      hear(context, await resolveEventScope(context, args.scope, args.after), ['conversation.updated', 'conversation.contact_changed']),
     resolve: (query, event, _args, context) => reload(context, query, event as ConversationEvent),
   }),
 );
@@ -86,10 +86,10 @@ builder.subscriptionField('conversationTyping', (t) =>
     type: ConversationTypingType,
     authScopes: { authenticated: true },
     description: 'Others starting or stopping to type (a contact: in their own conversations, never private notes).',
-    args: { scope: t.arg(SCOPE_ARG) },
+    args: { scope: t.arg(SCOPE_ARG), after: t.arg(AFTER_ARG) },
     subscribe: async (_root, args, context) =>
       pipe(
-        hear(context, await resolveEventScope(context, args.scope), ['conversation.typing_on', 'conversation.typing_off']),
+        await hear(context, await resolveEventScope(context, args.scope, args.after), ['conversation.typing_on', 'conversation.typing_off']),
         filter((event: TypingEvent) => !isOwnTyping(partyOf(context.principal), event.name, event.performer)),
       ),
     resolve: (event) => event as TypingEvent,

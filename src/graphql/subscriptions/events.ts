@@ -7,12 +7,13 @@
  * ids only; each subscription re-loads its object with the subscriber's
  * selection, and the object type's own check runs again on it.
  */
-import { filter, pipe } from 'graphql-yoga';
+import { filter, map, pipe } from 'graphql-yoga';
 import type { Context } from '../../context.ts';
 import { authFailure } from '../../auth.ts';
 import { changesMembership } from '../../domain/access/membership-events.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import type { AnyDomainEvent, EventName } from '../../events/catalogue.ts';
+import { HistoryUnavailableError, resumeAfterCursor, type Resume } from '../../events/history.ts';
 import { builder } from '../builder.ts';
 import { actorInAccount, databaseIdOf, locate } from '../ids.ts';
 
@@ -20,6 +21,8 @@ export interface EventScope {
   accountId: number;
   inboxId?: number;
   conversationId?: number;
+  /** Where the subscriber resumes from: the events it missed since then come first. */
+  resume?: Resume;
 }
 
 export const EventScopeInput = builder.inputType('EventScope', {
@@ -40,13 +43,41 @@ export const SCOPE_ARG = {
     'Where to listen. Optional for a contact (their own session) and for a user or agent bot who belongs to exactly one account (that account); required otherwise.',
 } as const;
 
+/** The `after` argument of every subscription field: where a subscriber that reconnects resumes. */
+export const AFTER_ARG = {
+  type: 'String',
+  required: false,
+  description:
+    'Resume after this event cursor (`extensions.cursor` of the last result the client received): the events missed since then are delivered first, then the live ones, none twice. Refused with HISTORY_UNAVAILABLE when the history no longer reaches back that far (reload instead). Over SSE the `Last-Event-ID` header does the same.',
+} as const;
+
+/** Where a subscriber resumes: its `after` argument, else the `Last-Event-ID` its SSE request carried. */
+function resumeOf(context: Context, after: string | null | undefined): Resume | undefined {
+  const cursor = after ?? context.lastEventId;
+  return cursor == null ? undefined : resumeAfterCursor(cursor);
+}
+
+/**
+ * Checks the scope a subscriber asked for and returns it with its account
+ * (and, when it resumes, where from).
+ */
+export async function resolveEventScope(
+  context: Context,
+  scope: Parameters<typeof resolveScope>[1],
+  after?: string | null,
+): Promise<EventScope> {
+  const resume = resumeOf(context, after);
+  const resolved = await resolveScope(context, scope);
+  return resume ? { ...resolved, resume } : resolved;
+}
+
 /**
  * Checks the scope a subscriber asked for and returns it with its account.
  * Without a scope, a contact listens to their own session and a user or
  * agent bot to their only account; a caller of several accounts (or none)
  * is told that `scope` is required.
  */
-export async function resolveEventScope(
+async function resolveScope(
   context: Context,
   scope: { accountId?: string | number | null; inboxId?: string | number | null; conversationId?: string | number | null } | null | undefined,
 ): Promise<EventScope> {
@@ -94,15 +125,29 @@ async function onlyAccountOf(context: Context): Promise<number> {
   );
 }
 
-/** The events named `names` in `scope` that the caller may hear, as they are committed. */
-export function hear<N extends EventName>(
+/**
+ * The events named `names` in `scope` that the caller may hear, as they are
+ * committed (after those it missed, when the scope resumes). Each one is
+ * recorded on the context as it is handed on (`heardEvent`), so its result
+ * carries its cursor (event-cursors.ts).
+ */
+export async function hear<N extends EventName>(
   context: Context,
   scope: EventScope,
   names: readonly N[],
-): AsyncIterable<Extract<AnyDomainEvent, { name: N }>> {
-  return pipe(context.pubsub.subscribe('account:events', scope.accountId), filter(hearing(context, scope, names))) as AsyncIterable<
-    Extract<AnyDomainEvent, { name: N }>
-  >;
+): Promise<AsyncIterable<Extract<AnyDomainEvent, { name: N }>>> {
+  return pipe(
+    await accountEvents(context, scope),
+    filter(hearing(context, scope, names)),
+    map((event: AnyDomainEvent) => (context.heardEvent = event)),
+  ) as AsyncIterable<Extract<AnyDomainEvent, { name: N }>>;
+}
+
+/** The scope's account's events, from its resume point when it has one. */
+export async function accountEvents(context: Context, scope: EventScope): Promise<AsyncIterable<AnyDomainEvent>> {
+  if (!scope.resume) return context.pubsub.subscribe('account:events', scope.accountId);
+  if (!context.pubsub.resume) throw new HistoryUnavailableError('this subscription cannot resume');
+  return context.pubsub.resume(scope.accountId, scope.resume);
 }
 
 /** Whether the caller hears an event of the scope's account: one of `names`, in the scope, and one they may see. */

@@ -12,13 +12,13 @@ import { isInternalMessage } from '../../domain/access/rules.ts';
 import type { EventDataMap } from '../../events/catalogue.ts';
 import { builder } from '../builder.ts';
 import { MessageType } from '../types/message.ts';
-import { SCOPE_ARG, hear, resolveEventScope, type EventScope } from './events.ts';
+import { AFTER_ARG, SCOPE_ARG, hear, resolveEventScope, type EventScope } from './events.ts';
 
 type MessageEventName = 'message.created' | 'message.updated';
 
 /** The message events of `name` the caller may hear in `scope`. */
-function messageEvents(context: Context, scope: EventScope, name: MessageEventName) {
-  const events = hear(context, scope, [name]);
+async function messageEvents(context: Context, scope: EventScope, name: MessageEventName) {
+  const events = await hear(context, scope, [name]);
   if (context.principal?.kind !== 'contact') return events;
   return pipe(
     events,
@@ -35,8 +35,8 @@ for (const [field, name, description] of [
       type: MessageType,
       authScopes: { authenticated: true },
       description,
-      args: { scope: t.arg(SCOPE_ARG) },
-      subscribe: async (_root, args, context) => messageEvents(context, await resolveEventScope(context, args.scope), name),
+      args: { scope: t.arg(SCOPE_ARG), after: t.arg(AFTER_ARG) },
+      subscribe: async (_root, args, context) => messageEvents(context, await resolveEventScope(context, args.scope, args.after), name),
       resolve: (query, event, _args, context) =>
         context.db.message.findUniqueOrThrow({
           ...query,

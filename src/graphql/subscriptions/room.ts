@@ -19,7 +19,7 @@ import type { Context } from '../../context.ts';
 import { CABLE_EVENTS, cableBroadcasts, type CableBroadcast } from '../../events/listeners/cable-broadcasts.ts';
 import { hearsOnCable, partyOf } from '../../events/recipients.ts';
 import { builder } from '../builder.ts';
-import { SCOPE_ARG, hearing, resolveEventScope } from './events.ts';
+import { AFTER_ARG, SCOPE_ARG, accountEvents, hearing, resolveEventScope } from './events.ts';
 
 /** The caller as a /cable recipient: own typing is the fan-out's to drop when the subscription serves an audience. */
 const recipientOf = (context: Context) => ({
@@ -41,20 +41,23 @@ builder.subscriptionField('roomEvents', (t) =>
     authScopes: { user: true, contact: true },
     description:
       'What /cable\'s RoomChannel broadcasts to the caller, in Chatwoot\'s shapes: agents give the account (scope.accountId, which a member of one account may leave out), contacts nothing.',
-    args: { scope: t.arg(SCOPE_ARG) },
+    args: { scope: t.arg(SCOPE_ARG), after: t.arg(AFTER_ARG) },
     subscribe: async (_root, args, context) => {
-      const scope = await resolveEventScope(context, args.scope);
+      const scope = await resolveEventScope(context, args.scope, args.after);
       // What an agent may see is looked up now, not when the first event arrives for thousands of subscribers at once.
       await context.access.isStaffOf(scope.accountId);
       // One loop instead of a chain of operators: with thousands of subscribers, each step per event counts.
       const heard = hearing(context, scope, CABLE_EVENTS);
       const recipient = recipientOf(context);
       const broadcasts = cableBroadcasts(context.db);
+      const events = await accountEvents(context, scope);
       return (async function* () {
-        for await (const event of context.pubsub.subscribe('account:events', scope.accountId)) {
+        for await (const event of events) {
           if (!(await heard(event)) || !hearsOnCable(event, recipient)) continue;
           const broadcast = await broadcasts.get(event);
-          if (broadcast) yield broadcast;
+          if (!broadcast) continue;
+          context.heardEvent = event;
+          yield broadcast;
         }
       })();
     },
