@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
-import { readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -267,20 +267,25 @@ export interface Spawned {
 /**
  * Starts `script` (a path from the project's root) with `env`, and waits for
  * its /health. BENCH_SERVER_NODE_ARGS adds Node options to the server, e.g.
- * `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile it under load. The
- * server is stopped by `stop()`, or at the end of the run whatever ends it.
+ * `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile it under load;
+ * BENCH_SERVER_LOG=<file> appends the server's log (stdout, LOG_LEVEL warn)
+ * to that file instead of discarding it. The server is stopped by `stop()`,
+ * or at the end of the run whatever ends it.
  */
 export async function spawnServer(script: string, env: Record<string, string>, options: { nodeArgs?: string[] } = {}): Promise<Spawned> {
   const port = await freePort();
   const nodeArgs = [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(options.nodeArgs ?? [])];
+  const logFile = process.env.BENCH_SERVER_LOG ? openSync(process.env.BENCH_SERVER_LOG, 'a') : undefined;
   // orphan-guard.mjs stops the server if this process dies without stopping it (SIGKILL).
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', '--import', './bench/orphan-guard.mjs', script], {
     cwd: root,
     // DATABASE_URL reaches the server only when a run passes it (a PGlite run must not inherit it).
     // A short drain (SHUTDOWN_TIMEOUT, seconds): an interrupted run's requests may still be coming when it stops the server.
     env: { SHUTDOWN_TIMEOUT: '3', ...withoutDatabaseUrl(process.env), ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', logFile ?? 'ignore', 'inherit'],
   });
+  // The child has its own copy of the log file's descriptor.
+  if (logFile !== undefined) closeSync(logFile);
   children.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => children.delete(child));
