@@ -152,7 +152,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const services = createServices(db, outbox, { frontendUrl: config.frontendUrl, wakeWebhooks: () => worker.wake(), destinationGuard });
   const authenticator = new Authenticator(db, readCache);
   const queryCache = { writeEpoch: database.writeEpoch, maxEntries: config.queryCacheEntries };
-  const yoga = createGraphqlServer({ db, services, pubsub, authenticator, logger: http.log, readCache: queryCache, bus, cursors });
+  const yoga = createGraphqlServer({ db, services, pubsub, authenticator, logger: http.log, readCache: queryCache, bus, cursors, history });
 
   http.removeAllContentTypeParsers();
   // JSON text is UTF-8 (RFC 8259): bytes that are not are refused, never stored as replacement characters.

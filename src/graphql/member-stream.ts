@@ -5,10 +5,18 @@
  * bound every subscription has, src/events/bus.ts); beyond that the oldest
  * are dropped, so a slow subscriber never holds up the others nor fills
  * memory. Returning it (the client unsubscribed, its socket closed) calls
- * `onReturn` (which must bear being called again).
+ * `onReturn` (which must bear being called again). A member that resumes
+ * holds the group's results while its own replay goes out, then gets those
+ * positioned after the replay's last (multiplexer.ts `replayInto`).
  */
 import type { ExecutionResult } from 'graphql';
 import { SUBSCRIBER_BACKLOG } from '../events/bus.ts';
+
+/** The position in its account's history of the event a result answers (its `extensions.cursor`, event-cursors.ts). */
+function positionOf(result: ExecutionResult): number | undefined {
+  const cursor = result.extensions?.cursor;
+  return typeof cursor === 'string' ? Number(cursor.slice(cursor.lastIndexOf(':') + 1)) : undefined;
+}
 
 export class MemberStream implements AsyncIterableIterator<ExecutionResult> {
   private queue: ExecutionResult[] = [];
@@ -16,6 +24,10 @@ export class MemberStream implements AsyncIterableIterator<ExecutionResult> {
   private waiting?: { resolve(result: IteratorResult<ExecutionResult>): void; reject(error: unknown): void };
   private ended = false;
   private failure?: { error: unknown };
+  /** Set while a resuming member's replay runs: the group's results wait here. */
+  private held: ExecutionResult[] | undefined;
+  /** The position of the last result the member's replay sent. */
+  private replayedThrough = 0;
 
   constructor(
     private readonly onReturn: () => void,
@@ -27,7 +39,30 @@ export class MemberStream implements AsyncIterableIterator<ExecutionResult> {
     return this.queue.length - this.head;
   }
 
+  /** Holds the group's results (push) until `release`. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** A result of the member's own replay: goes out even while the group's are held. */
+  replayed(result: ExecutionResult): void {
+    this.replayedThrough = Math.max(this.replayedThrough, positionOf(result) ?? 0);
+    this.enqueue(result);
+  }
+
+  /** The replay is out: the held results follow, those after its last position (the others it sent already). */
+  release(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const result of held) if ((positionOf(result) ?? Infinity) > this.replayedThrough) this.enqueue(result);
+  }
+
   push(result: ExecutionResult): void {
+    if (this.held) return void this.held.push(result);
+    this.enqueue(result);
+  }
+
+  private enqueue(result: ExecutionResult): void {
     if (this.ended) return;
     const waiting = this.waiting;
     if (waiting) {
@@ -65,6 +100,7 @@ export class MemberStream implements AsyncIterableIterator<ExecutionResult> {
 
   return(): Promise<IteratorResult<ExecutionResult>> {
     this.queue = [];
+    this.held = undefined;
     this.head = 0;
     this.failure = undefined;
     this.end();

@@ -16,6 +16,12 @@
  *   the group of (operation, reach): reach-groups.ts, shared with /cable's
  *   audiences, places them, regroups them on membership events and lets go
  *   of empty groups.
+ * - A subscriber that resumes (a cursor in a variable for `after`, or an SSE
+ *   `Last-Event-ID`) joins the same group, keyed without its cursor: it
+ *   holds the group's results while its own replay (the history after its
+ *   cursor, executed once for its reach) goes out, then gets the held ones
+ *   after the replay's last (`replayInto`). A cursor written into the
+ *   document itself makes the document its own: it runs alone.
  * - A group's execution runs with a context whose Visibility is fixed to
  *   the group's reach, so it answers for the reach whatever becomes of the
  *   subscriber it was started for; its results, errors included, go to
@@ -27,7 +33,9 @@ import type { Plugin } from 'graphql-yoga';
 import type { Principal } from '../auth.ts';
 import { createContext, type Context, type ContextDeps } from '../context.ts';
 import type { PrismaClient } from '../db.ts';
-import { reachKey, sessionReach } from '../domain/access/reach.ts';
+import { accountOfReach, reachKey, sessionReach } from '../domain/access/reach.ts';
+import { HistoryUnavailableError, resumeAfterCursor, type EventHistory } from '../events/history.ts';
+import { replayedPubsub } from '../events/replay.ts';
 import type { EventBus, SnyptoPubSub } from '../events/bus.ts';
 import type { EventCursors } from './event-cursors.ts';
 import { MemberStream } from './member-stream.ts';
@@ -60,6 +68,8 @@ interface Subscriber {
 
 export interface MultiplexerDeps extends ContextDeps {
   db: PrismaClient;
+  /** Where a resuming member's replay comes from. */
+  history: Pick<EventHistory, 'replay'>;
   /** Each shared result carries its event's cursor, stamped once for every member. */
   cursors: Pick<EventCursors, 'stamp'>;
   bus: Pick<EventBus, 'listen' | 'pubsub'>;
@@ -96,19 +106,29 @@ function operationKeyOf(args: SubscribeArgs): string {
 }
 
 /**
- * Whether the subscriber resumes (an `after` argument, or an SSE
- * `Last-Event-ID`): what it replays is its own, so it runs alone.
+ * How a subscriber resumes: not at all (null); from a cursor given in the
+ * document itself ('alone': its document is its own, it runs alone); or
+ * from a cursor its SSE request or a variable gave (`variable`: the one
+ * that feeds the root field's `after`, left out of what groups share).
  */
-function resumes(args: SubscribeArgs, context: Context): boolean {
-  if (context.lastEventId !== undefined) return true;
+function resumeOf(args: SubscribeArgs, context: Context): { cursor: string; variable?: string } | 'alone' | null {
   const root = rootFieldOf(args.document, args.operationName);
   const field = root && args.schema.getSubscriptionType()?.getFields()[root.field.name.value];
-  if (!root || !field || !field.args.some((arg) => arg.name === 'after')) return false;
-  try {
-    return (getArgumentValues(field, root.field, args.variableValues ?? {}) as { after?: unknown }).after != null;
-  } catch {
-    return false; // invalid arguments: the subscriber's own subscription reports them
+  const argument = root?.field.arguments?.find((arg) => arg.name.value === 'after');
+  if (root && field && argument) {
+    if (argument.value.kind !== 'Variable') return 'alone';
+    const variable = argument.value.name.value;
+    const cursor = args.variableValues?.[variable];
+    if (typeof cursor === 'string') return { cursor, variable };
   }
+  return context.lastEventId === undefined ? null : { cursor: context.lastEventId };
+}
+
+/** The operation as its group runs it: never resuming (each member's replay is its own). */
+function sharedArgs(args: SubscribeArgs, variable: string | undefined): SubscribeArgs {
+  // Left out rather than null: equal to the subscribers that gave no cursor.
+  const variableValues = variable === undefined ? args.variableValues : Object.fromEntries(Object.entries(args.variableValues ?? {}).filter(([name]) => name !== variable));
+  return { schema: args.schema, document: args.document, operationName: args.operationName, variableValues };
 }
 
 /** The account a staff subscription listens to, as its own subscribe resolved it (the root field's `scope`). */
@@ -142,7 +162,7 @@ export class Multiplexer {
     return {
       onSubscribe: ({ args, subscribeFn, setSubscribeFn }) => {
         const context = args.contextValue as Context;
-        if (context.servesAudience || !isShareableDocument(args.schema, args.document) || resumes(args, context)) return;
+        if (context.servesAudience || !isShareableDocument(args.schema, args.document) || resumeOf(args, context) === 'alone') return;
         const kind = context.principal?.kind;
         if (kind !== 'user' && kind !== 'contact') return;
         setSubscribeFn(((shared: SubscribeArgs) => this.subscribe(shared, subscribeFn as SubscribeFn)) as never);
@@ -156,6 +176,7 @@ export class Multiplexer {
    * no group takes (one could not start) runs alone.
    */
   private async subscribe(args: SubscribeArgs, subscribe: SubscribeFn): Promise<SubscribeResult> {
+    // The probe also refuses a resume the history cannot serve (HISTORY_UNAVAILABLE).
     const probe = await subscribe(args);
     if (!isStream(probe)) return probe;
     await probe.return?.();
@@ -163,16 +184,45 @@ export class Multiplexer {
     const principal = context.principal!;
     const placement = await this.placementOf(args, context, principal);
     if (!placement) return subscribe(args);
+    const resume = resumeOf(args, context);
+    const shared = sharedArgs(args, resume === null || resume === 'alone' ? undefined : resume.variable);
     const subscriber: Subscriber = {
       principal,
       placement,
-      operationKey: operationKeyOf(args),
-      args: { schema: args.schema, document: args.document, operationName: args.operationName, variableValues: args.variableValues },
+      operationKey: operationKeyOf(shared),
+      args: shared,
       subscribe,
       stream: new MemberStream(() => this.groups.leave(subscriber)),
     };
-    if (await this.groups.join(subscriber)) return subscriber.stream;
-    return subscribe(args);
+    // A resuming member holds its group's results until its own replay is out (replayInto).
+    if (resume !== null && resume !== 'alone') subscriber.stream.hold();
+    if (!(await this.groups.join(subscriber))) return subscribe(args);
+    if (resume !== null && resume !== 'alone') void this.replayInto(subscriber, resume.cursor);
+    return subscriber.stream;
+  }
+
+  /**
+   * A resuming member's own replay: the account's events after its cursor,
+   * executed once for the member's reach (as its group's are) over that
+   * history alone; then the group's results it held, those after the
+   * replay's last. So it shares its group's execution from the seam on,
+   * rather than running alone for the rest of its life.
+   */
+  private async replayInto(subscriber: Subscriber, cursor: string): Promise<void> {
+    const reach = this.groups.reachOf(subscriber);
+    try {
+      if (!reach) throw new HistoryUnavailableError('the subscription left its group');
+      const accountId = accountOfReach(reach);
+      const events = await this.deps.history.replay(accountId, resumeAfterCursor(cursor));
+      const contextValue = await createContext(this.deps, { principal: subscriber.principal }, { reach, events: replayedPubsub(accountId, events) });
+      const results = await subscriber.subscribe({ ...subscriber.args, contextValue });
+      if (!isStream(results)) throw new HistoryUnavailableError(results.errors?.[0]?.message ?? 'the replay was refused');
+      for await (const result of results) subscriber.stream.replayed(this.deps.cursors.stamp(result, contextValue));
+      subscriber.stream.release();
+    } catch (error) {
+      subscriber.stream.end(error);
+      this.groups.leave(subscriber);
+    }
   }
 
   private async placementOf(args: SubscribeArgs, context: Context, principal: Principal): Promise<Placement> {

@@ -123,6 +123,11 @@ export class ReachGroups<M, T> {
     return joined;
   }
 
+  /** The reach of the group the member is in, if it is in one. */
+  reachOf(member: M): Reach | undefined {
+    return this.groupOf.get(member)?.reach;
+  }
+
   /** Removes the member; a group left empty stops its source. */
   leave(member: M): void {
     this.detach(member);

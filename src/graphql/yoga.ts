@@ -20,6 +20,7 @@ import type { PrismaClient } from '../db.ts';
 import { DomainError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import type { EventBus, SnyptoPubSub } from '../events/bus.ts';
+import type { EventHistory } from '../events/history.ts';
 import type { EventCursors } from './event-cursors.ts';
 import { Multiplexer } from './multiplexer.ts';
 import { useInputGuard } from './input-guard.ts';
@@ -41,6 +42,8 @@ export interface GraphqlDeps {
   bus: Pick<EventBus, 'listen' | 'pubsub'>;
   /** Each subscription result carries its event's cursor (event-cursors.ts). */
   cursors: EventCursors;
+  /** Where a resuming multiplexed subscriber's replay comes from. */
+  history: Pick<EventHistory, 'replay'>;
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);

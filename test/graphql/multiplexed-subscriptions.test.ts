@@ -180,6 +180,30 @@ describe('sharing', () => {
     await unsubscribe(first, ...others);
   });
 
+  it('replays a resuming subscriber on its own, then serves it from its group\'s one execution', async () => {
+    const CREATED_AFTER = doc<Created>(
+      'subscription CreatedAfter($after: String) { messageCreated(after: $after) { databaseId content conversation { displayId } } }',
+    );
+    const [conversation] = world.conversations;
+    const first = await subscribe(connect({ api_access_token: world.agentA1.token }), CREATED_AFTER);
+    const alone = await deliveryCost([first], `resume-alone-${Date.now()}`);
+    const cursor = alone.results[0]!.extensions!.cursor as string;
+    expect(cursor).toMatch(/:\d+:\d+$/);
+    const missed = [`missed-${Date.now()}-1`, `missed-${Date.now()}-2`];
+    for (const text of missed) await post(conversation!, text);
+    // The second agent of the same reach comes back with the cursor of the last result it heard.
+    const resumed = connect({ api_access_token: world.agentA2.token }).subscribe(CREATED_AFTER, { after: cursor });
+    const expected = ++openSubscriptions;
+    await waitFor(async () => (await streaming()) === expected, `${expected} streaming subscriptions`);
+    for (const text of missed) expect(contentOf(await resumed.next())).toBe(text);
+    for (const text of missed) await first.nextMatching((r) => contentOf(r) === text);
+    const shared = await deliveryCost([first, resumed], `resume-shared-${Date.now()}`);
+    // One execution for both from the seam on, and nothing the replay sent comes twice.
+    expect(shared.reloads).toBe(alone.reloads);
+    expect(contentOf(shared.results[1]!)).toBe(contentOf(shared.results[0]!));
+    await unsubscribe(first, resumed);
+  });
+
   it('never shares a document that selects a per-caller field, even within one reach', async () => {
     const admins = [server.adminToken, world.admin2.token];
     const one = await subscribe(connect({ api_access_token: admins[0] }), CREATED_PER_CALLER);
