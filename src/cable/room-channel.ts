@@ -24,7 +24,7 @@ import type { AudienceOptions, Context } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { fitsIntegerColumn } from '../domain/validation.ts';
 import type { CableBroadcast } from '../events/listeners/cable-broadcasts.ts';
-import { HistoryUnavailableError, resumeAfterCursor } from '../events/history.ts';
+import { positionOfResult } from '../graphql/event-cursors.ts';
 import type { StreamPosition } from './protocol.ts';
 
 /** The operation every RoomChannel subscription runs. */
@@ -71,19 +71,6 @@ function serialise(broadcast: CableBroadcast): string {
   let text = serialised.get(broadcast.data);
   if (text === undefined) serialised.set(broadcast.data, (text = JSON.stringify({ event: broadcast.event, data: broadcast.data })));
   return text;
-}
-
-/** The position of the event a result answers, from the cursor GraphQL stamped on it. */
-function positionOf(result: ExecutionResult): StreamPosition | undefined {
-  const cursor = result.extensions?.cursor;
-  if (typeof cursor !== 'string') return undefined;
-  try {
-    const resume = resumeAfterCursor(cursor);
-    return 'after' in resume ? { epoch: resume.epoch, offset: resume.after } : undefined;
-  } catch (error) {
-    if (error instanceof HistoryUnavailableError) return undefined;
-    throw error;
-  }
 }
 
 export class RoomChannel {
@@ -159,6 +146,6 @@ async function pump(results: RoomResults, deliver: RoomDelivery, strict = false)
   for await (const next of results) {
     if (strict && next.errors?.length) throw new Error(`replaying /cable broadcasts failed: ${next.errors[0]!.message}`);
     const broadcast = next.data?.roomEvents;
-    if (broadcast) deliver(broadcast, serialise(broadcast), positionOf(next));
+    if (broadcast) deliver(broadcast, serialise(broadcast), positionOfResult(next));
   }
 }

@@ -14,7 +14,23 @@
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.ts';
-import { cursorOf } from '../events/history.ts';
+import { cursorOf, HistoryUnavailableError, resumeAfterCursor } from '../events/history.ts';
+
+/**
+ * Where the event a result answers stands in its account's history (the
+ * cursor `stamp` gave it, read back); undefined for a result without one.
+ */
+export function positionOfResult(result: ExecutionResult): { epoch: string; offset: number } | undefined {
+  const cursor = result.extensions?.cursor;
+  if (typeof cursor !== 'string') return undefined;
+  try {
+    const resume = resumeAfterCursor(cursor);
+    return 'after' in resume ? { epoch: resume.epoch, offset: resume.after } : undefined;
+  } catch (error) {
+    if (error instanceof HistoryUnavailableError) return undefined;
+    throw error;
+  }
+}
 
 export class EventCursors {
   constructor(private readonly epoch: string) {}

@@ -11,12 +11,7 @@
  */
 import type { ExecutionResult } from 'graphql';
 import { SUBSCRIBER_BACKLOG } from '../events/bus.ts';
-
-/** The position in its account's history of the event a result answers (its `extensions.cursor`, event-cursors.ts). */
-function positionOf(result: ExecutionResult): number | undefined {
-  const cursor = result.extensions?.cursor;
-  return typeof cursor === 'string' ? Number(cursor.slice(cursor.lastIndexOf(':') + 1)) : undefined;
-}
+import { positionOfResult } from './event-cursors.ts';
 
 export class MemberStream implements AsyncIterableIterator<ExecutionResult> {
   private queue: ExecutionResult[] = [];
@@ -46,7 +41,7 @@ export class MemberStream implements AsyncIterableIterator<ExecutionResult> {
 
   /** A result of the member's own replay: goes out even while the group's are held. */
   replayed(result: ExecutionResult): void {
-    this.replayedThrough = Math.max(this.replayedThrough, positionOf(result) ?? 0);
+    this.replayedThrough = Math.max(this.replayedThrough, positionOfResult(result)?.offset ?? 0);
     this.enqueue(result);
   }
 
@@ -54,7 +49,7 @@ export class MemberStream implements AsyncIterableIterator<ExecutionResult> {
   release(): void {
     const held = this.held ?? [];
     this.held = undefined;
-    for (const result of held) if ((positionOf(result) ?? Infinity) > this.replayedThrough) this.enqueue(result);
+    for (const result of held) if ((positionOfResult(result)?.offset ?? Infinity) > this.replayedThrough) this.enqueue(result);
   }
 
   push(result: ExecutionResult): void {
