@@ -209,7 +209,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     onRedisError: (error) => http.log.error({ err: error }, 'Redis connection failed'),
   });
   const room = new RoomChannel(authenticator, yoga);
-  const audiences = new Audiences(db, room, bus, (error) => http.log.error({ err: error }, '/cable subscription failed'));
+  const audiences = new Audiences(db, room, bus, history.limits, (error) => http.log.error({ err: error }, '/cable subscription failed'));
   const cable = new CableServer({
     room,
     audiences,

@@ -49,6 +49,7 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SNYPTO_REPLAY_WINDOW: z.coerce.number().int().min(0).max(7 * 24 * 3600).default(900),
   SNYPTO_REPLAY_MAX_EVENTS: z.coerce.number().int().min(1).max(2048).default(1000),
+  SNYPTO_REPLAY_MEMORY: z.coerce.number().int().min(0).max(10_000).default(256),
   SNYPTO_EVENT_RETENTION: z.coerce.number().int().min(60).default(7 * 24 * 3600),
   SNYPTO_EVENT_PRUNE_INTERVAL: z.coerce.number().int().min(1).default(600),
 }).refine((e) => e.SNYPTO_EVENT_RETENTION >= e.SNYPTO_REPLAY_WINDOW, {
@@ -115,6 +116,12 @@ export interface ReplayLimits {
   windowSeconds: number;
   /** The most events one resume replays (SNYPTO_REPLAY_MAX_EVENTS, default 1000); a client further behind is refused. */
   maxEvents: number;
+  /**
+   * Results each subscription group keeps in memory for members who resume
+   * (SNYPTO_REPLAY_MEMORY, default 256; src/graphql/group-record.ts); 0:
+   * every resume reads the history.
+   */
+  memoryItems: number;
   /** Seconds events are kept before the pruning removes them (SNYPTO_EVENT_RETENTION, default 7 days). */
   retentionSeconds: number;
   /** Seconds between two prunings (SNYPTO_EVENT_PRUNE_INTERVAL, default 600). */
@@ -157,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     replay: {
       windowSeconds: e.SNYPTO_REPLAY_WINDOW,
       maxEvents: e.SNYPTO_REPLAY_MAX_EVENTS,
+      memoryItems: e.SNYPTO_REPLAY_MEMORY,
       retentionSeconds: e.SNYPTO_EVENT_RETENTION,
       pruneIntervalSeconds: e.SNYPTO_EVENT_PRUNE_INTERVAL,
     },

@@ -19,14 +19,16 @@
  * Placement, regrouping on membership events (broadcasts held meanwhile, so
  * a removed agent hears nothing more), replay for audiences a regroup
  * creates and letting go of empty audiences are the reach groups' own.
- * (What one member missed while disconnected is replayed for that member
- * alone, replay.ts.)
+ * What one member missed while disconnected comes from its audience's
+ * record of recent broadcasts (`recentAfter`) when that holds all of it,
+ * else from the history, replayed for that member alone (replay.ts).
  */
 import type { PrismaClient } from '../db.ts';
 import { reachKey, sessionReach } from '../domain/access/reach.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { CableBroadcast } from '../events/listeners/cable-broadcasts.ts';
 import { isOwnTyping, partyOf, typerOf } from '../events/recipients.ts';
+import type { RecordLimits } from '../graphql/group-record.ts';
 import { ReachGroups, type Placement } from '../graphql/reach-groups.ts';
 import type { StreamPosition } from './protocol.ts';
 import type { RoomCaller, RoomChannel } from './room-channel.ts';
@@ -51,11 +53,15 @@ function placementOf({ caller }: AudienceMember): Placement {
   return { userId: caller.principal.userId, accountId: caller.accountId };
 }
 
-/** Sends a broadcast to every member of an audience but the one who typed it. */
+/** Whether the member is sent the broadcast: everyone is, but the one who typed it. */
+function hears(member: AudienceMember, broadcast: CableBroadcast, typer = typerOf(broadcast)): boolean {
+  return !typer || !isOwnTyping(partyOf(member.caller.principal), broadcast.event, typer);
+}
+
+/** Sends a broadcast to every member of an audience who hears it. */
 function deliver(members: ReadonlySet<AudienceMember>, { broadcast, message, position }: Heard): void {
   const typer = typerOf(broadcast);
-  for (const member of members)
-    if (!typer || !isOwnTyping(partyOf(member.caller.principal), broadcast.event, typer)) member.deliver(message, position);
+  for (const member of members) if (hears(member, broadcast, typer)) member.deliver(message, position);
 }
 
 export class Audiences {
@@ -65,6 +71,7 @@ export class Audiences {
     db: PrismaClient,
     room: Pick<RoomChannel, 'subscribe'>,
     bus: Pick<EventBus, 'listen' | 'pubsub'>,
+    record: RecordLimits,
     onError: (error: unknown) => void,
   ) {
     this.groups = new ReachGroups<AudienceMember, Heard>({
@@ -80,6 +87,8 @@ export class Audiences {
           onError,
         ),
       deliver,
+      positionOf: (heard) => heard.position,
+      record,
       onError,
     });
   }
@@ -96,6 +105,16 @@ export class Audiences {
    */
   join(member: AudienceMember): Promise<boolean> {
     return this.groups.join(member);
+  }
+
+  /**
+   * The broadcasts the member's audience sent after `position` (the member
+   * heard it) that the member hears, from the audience's record; undefined
+   * when the record cannot serve that far back (read the history instead).
+   */
+  recentAfter(member: AudienceMember, position: StreamPosition): { message: string; position: StreamPosition }[] | undefined {
+    const recent = this.groups.recentAfter(member, position);
+    return recent?.filter((heard) => heard.position && hears(member, heard.broadcast)) as { message: string; position: StreamPosition }[] | undefined;
   }
 
   /** Removes the member (its socket unsubscribed or closed); an audience left empty stops its subscription. */

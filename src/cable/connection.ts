@@ -334,7 +334,10 @@ export class CableConnection {
     try {
       const resume = resumeOf(history, stream.streamId);
       if (resume) {
-        await this.deps.replay.run(slot.caller, resume, (message, position) => stream.replayed(message, position));
+        // What the audience recently sent is served from its record, when that reaches back to the position.
+        const recent = 'after' in resume ? this.deps.audiences.recentAfter(slot, { epoch: resume.epoch, offset: resume.after }) : undefined;
+        if (recent) for (const { message, position } of recent) stream.replayed(message, position);
+        else await this.deps.replay.run(slot.caller, resume, (message, position) => stream.replayed(message, position));
         if ('after' in resume) stream.heardThrough(resume.after);
       }
       this.send(confirmHistoryFrame(identifier));

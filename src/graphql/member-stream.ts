@@ -45,6 +45,11 @@ export class MemberStream implements AsyncIterableIterator<ExecutionResult> {
     this.enqueue(result);
   }
 
+  /** The member heard everything up to `offset` already (its cursor): results positioned there or before are not sent again. */
+  heardThrough(offset: number): void {
+    this.replayedThrough = Math.max(this.replayedThrough, offset);
+  }
+
   /** The replay is out: the held results follow, those after its last position (the others it sent already). */
   release(): void {
     const held = this.held ?? [];

@@ -18,10 +18,14 @@
  *   of empty groups.
  * - A subscriber that resumes (a cursor in a variable for `after`, or an SSE
  *   `Last-Event-ID`) joins the same group, keyed without its cursor: it
- *   holds the group's results while its own replay (the history after its
- *   cursor, executed once for its reach) goes out, then gets the held ones
- *   after the replay's last (`replayInto`). A cursor written into the
- *   document itself makes the document its own: it runs alone.
+ *   holds the group's results while its own replay goes out (what the
+ *   group sent after its cursor, from the group's record, group-record.ts;
+ *   or, when the record does not reach back, the history after its cursor,
+ *   executed once for its reach: `replayInto`), then gets the held ones
+ *   after the replay's last. Its admission probe runs without the cursor,
+ *   so a resume reads the history only when the record cannot serve it. A
+ *   cursor written into the document itself makes the document its own: it
+ *   runs alone.
  * - A group's execution runs with a context whose Visibility is fixed to
  *   the group's reach, so it answers for the reach whatever becomes of the
  *   subscriber it was started for; its results, errors included, go to
@@ -37,7 +41,8 @@ import { accountOfReach, reachKey, sessionReach } from '../domain/access/reach.t
 import { HistoryUnavailableError, resumeAfterCursor, type EventHistory } from '../events/history.ts';
 import { replayedPubsub } from '../events/replay.ts';
 import type { EventBus, SnyptoPubSub } from '../events/bus.ts';
-import type { EventCursors } from './event-cursors.ts';
+import type { AnyDomainEvent } from '../events/catalogue.ts';
+import { positionOfResult, type EventCursors } from './event-cursors.ts';
 import { MemberStream } from './member-stream.ts';
 import { ReachGroups, type GroupSource, type Placement, type ReachGroup } from './reach-groups.ts';
 import { isShareableDocument, rootFieldOf } from './shared-documents.ts';
@@ -68,8 +73,8 @@ interface Subscriber {
 
 export interface MultiplexerDeps extends ContextDeps {
   db: PrismaClient;
-  /** Where a resuming member's replay comes from. */
-  history: Pick<EventHistory, 'replay'>;
+  /** Where a resuming member's replay comes from, when its group's record cannot serve it. */
+  history: Pick<EventHistory, 'replay' | 'limits'>;
   /** Each shared result carries its event's cursor, stamped once for every member. */
   cursors: Pick<EventCursors, 'stamp'>;
   bus: Pick<EventBus, 'listen' | 'pubsub'>;
@@ -124,6 +129,20 @@ function resumeOf(args: SubscribeArgs, context: Context): { cursor: string; vari
   return context.lastEventId === undefined ? null : { cursor: context.lastEventId };
 }
 
+/**
+ * Runs `work` with the context's SSE `Last-Event-ID` set aside, so that a
+ * subscription started meanwhile does not resume from it.
+ */
+async function withoutLastEventId<R>(context: Context, work: () => R | Promise<R>): Promise<R> {
+  const { lastEventId } = context;
+  delete context.lastEventId;
+  try {
+    return await work();
+  } finally {
+    if (lastEventId !== undefined) context.lastEventId = lastEventId;
+  }
+}
+
 /** The operation as its group runs it: never resuming (each member's replay is its own). */
 function sharedArgs(args: SubscribeArgs, variable: string | undefined): SubscribeArgs {
   // Left out rather than null: equal to the subscribers that gave no cursor.
@@ -153,6 +172,8 @@ export class Multiplexer {
       deliver: (members, result) => {
         for (const member of members) member.stream.push(result);
       },
+      positionOf: positionOfResult,
+      record: deps.history.limits,
       onError: deps.onError,
     });
   }
@@ -176,16 +197,17 @@ export class Multiplexer {
    * no group takes (one could not start) runs alone.
    */
   private async subscribe(args: SubscribeArgs, subscribe: SubscribeFn): Promise<SubscribeResult> {
-    // The probe also refuses a resume the history cannot serve (HISTORY_UNAVAILABLE).
-    const probe = await subscribe(args);
+    const context = args.contextValue as Context;
+    const resume = resumeOf(args, context);
+    const resuming = resume === null || resume === 'alone' ? undefined : resume;
+    const shared = sharedArgs(args, resuming?.variable);
+    // Admission, without the cursor: the history is read below, and only when the group's record cannot serve.
+    const probe = await withoutLastEventId(context, () => subscribe({ ...args, variableValues: shared.variableValues }));
     if (!isStream(probe)) return probe;
     await probe.return?.();
-    const context = args.contextValue as Context;
     const principal = context.principal!;
     const placement = await this.placementOf(args, context, principal);
     if (!placement) return subscribe(args);
-    const resume = resumeOf(args, context);
-    const shared = sharedArgs(args, resume === null || resume === 'alone' ? undefined : resume.variable);
     const subscriber: Subscriber = {
       principal,
       placement,
@@ -194,30 +216,58 @@ export class Multiplexer {
       subscribe,
       stream: new MemberStream(() => this.groups.leave(subscriber)),
     };
-    // A resuming member holds its group's results until its own replay is out (replayInto).
-    if (resume !== null && resume !== 'alone') subscriber.stream.hold();
+    // A resuming member holds its group's results until its own replay is out.
+    if (resuming) subscriber.stream.hold();
     if (!(await this.groups.join(subscriber))) return subscribe(args);
-    if (resume !== null && resume !== 'alone') void this.replayInto(subscriber, resume.cursor);
+    if (!resuming) return subscriber.stream;
+    const events = await this.missed(subscriber, resuming.cursor);
+    // The history cannot serve the cursor: the subscriber's own subscription answers with its refusal.
+    if (events === 'refused') return this.groups.leave(subscriber), subscribe(args);
+    if (events !== 'served') void this.replayInto(subscriber, events);
     return subscriber.stream;
   }
 
   /**
-   * A resuming member's own replay: the account's events after its cursor,
-   * executed once for the member's reach (as its group's are) over that
-   * history alone; then the group's results it held, those after the
-   * replay's last. So it shares its group's execution from the seam on,
-   * rather than running alone for the rest of its life.
+   * What a resuming member missed: sent from its group's record when that
+   * holds all of it ('served': the group already executed those events for
+   * the member's reach), else the account's events after its cursor, read
+   * from the history; 'refused' when the history cannot serve the cursor.
    */
-  private async replayInto(subscriber: Subscriber, cursor: string): Promise<void> {
+  private async missed(subscriber: Subscriber, cursor: string): Promise<AnyDomainEvent[] | 'served' | 'refused'> {
+    const reach = this.groups.reachOf(subscriber);
+    try {
+      const resume = resumeAfterCursor(cursor);
+      if (!reach || !('after' in resume)) throw new HistoryUnavailableError('the subscription left its group');
+      subscriber.stream.heardThrough(resume.after);
+      const recent = this.groups.recentAfter(subscriber, { epoch: resume.epoch, offset: resume.after, accountId: resume.accountId });
+      if (!recent) return await this.deps.history.replay(accountOfReach(reach), resume);
+      for (const result of recent) subscriber.stream.replayed(result);
+      subscriber.stream.release();
+      return 'served';
+    } catch (error) {
+      if (error instanceof HistoryUnavailableError) return 'refused';
+      this.groups.leave(subscriber);
+      throw error;
+    }
+  }
+
+  /**
+   * A resuming member's replay of the history it missed, executed once for
+   * the member's reach (as its group's are); then the group's results it
+   * held, those after the replay's last. So it shares its group's execution
+   * from the seam on, rather than running alone for the rest of its life.
+   */
+  private async replayInto(subscriber: Subscriber, events: AnyDomainEvent[]): Promise<void> {
     const reach = this.groups.reachOf(subscriber);
     try {
       if (!reach) throw new HistoryUnavailableError('the subscription left its group');
-      const accountId = accountOfReach(reach);
-      const events = await this.deps.history.replay(accountId, resumeAfterCursor(cursor));
-      const contextValue = await createContext(this.deps, { principal: subscriber.principal }, { reach, events: replayedPubsub(accountId, events) });
-      const results = await subscriber.subscribe({ ...subscriber.args, contextValue });
-      if (!isStream(results)) throw new HistoryUnavailableError(results.errors?.[0]?.message ?? 'the replay was refused');
-      for await (const result of results) subscriber.stream.replayed(this.deps.cursors.stamp(result, contextValue));
+      if (events.length > 0) {
+        const accountId = accountOfReach(reach);
+        const contextValue = await createContext(this.deps, { principal: subscriber.principal }, { reach, events: replayedPubsub(accountId, events) });
+        const results = await subscriber.subscribe({ ...subscriber.args, contextValue });
+        if (!isStream(results)) throw new HistoryUnavailableError(results.errors?.[0]?.message ?? 'the replay was refused');
+        for await (const result of results) subscriber.stream.replayed(this.deps.cursors.stamp(result, contextValue));
+      }
       subscriber.stream.release();
     } catch (error) {
       subscriber.stream.end(error);

@@ -18,12 +18,18 @@
  * added to an inbox, say) starts with the account's events since that
  * membership event (`replayingPubsub`), so its members miss none of what
  * their new reach hears. A group left empty is let go: its source stops.
+ *
+ * Each group keeps a record of the items it recently sent (group-record.ts):
+ * a member who resumes after a reconnect is served what it missed from
+ * there (`recentAfter`) when the record holds all of it, instead of the
+ * history being read and executed again for that one member.
  */
 import type { PrismaClient } from '../db.ts';
 import { changesMembership } from '../domain/access/membership-events.ts';
 import { accountOfReach, staffReaches, type Reach } from '../domain/access/reach.ts';
 import { replayingPubsub, type EventBus, type SnyptoPubSub } from '../events/bus.ts';
 import type { AnyDomainEvent } from '../events/catalogue.ts';
+import { GroupRecord, tappedPubsub, type ItemPosition, type RecordLimits } from './group-record.ts';
 
 /** Where a member belongs: a fixed reach (a contact's session), a user of an account (read from the database), or nowhere. */
 export type Placement = { reach: Reach } | { userId: number; accountId: number } | null;
@@ -48,12 +54,17 @@ export interface ReachGroupsOptions<M, T> {
   keyOf(member: M, reach: Reach): string;
   /**
    * Starts the group's source, asked by `starter` (one of its members) but
-   * answering for `group.reach`; `events`, when given, is where its events
-   * come from (a regroup's replay). Null when the source is refused.
+   * answering for `group.reach`; `events` is where its events come from
+   * (the bus, after a regroup's replay for a group a regroup creates),
+   * watched by the group's record. Null when the source is refused.
    */
-  start(group: ReachGroup<M>, starter: M, events: SnyptoPubSub | undefined, emit: (item: T) => void): Promise<GroupSource | null>;
+  start(group: ReachGroup<M>, starter: M, events: SnyptoPubSub, emit: (item: T) => void): Promise<GroupSource | null>;
   /** Hands one item to every member of a group. */
   deliver(members: ReadonlySet<M>, item: T): void;
+  /** Where an item stands in its account's history (the event it was decided for), for the group's record. */
+  positionOf(item: T): ItemPosition | undefined;
+  /** What each group's record keeps (items 0: none). */
+  record: RecordLimits;
   onError(error: unknown): void;
 }
 
@@ -65,6 +76,8 @@ interface Group<M, T> extends ReachGroup<M> {
   starting?: Promise<boolean>;
   /** What it yielded while its account regrouped. */
   held: T[];
+  /** What it recently sent, for members who resume. */
+  record: GroupRecord<T>;
   /** Set once it is let go: it serves nobody again. */
   closed?: boolean;
 }
@@ -128,6 +141,19 @@ export class ReachGroups<M, T> {
     return this.groupOf.get(member)?.reach;
   }
 
+  /**
+   * What the member's group sent after the event at `position` (which the
+   * member heard), from its record; undefined when the record cannot serve
+   * it (it does not reach back that far, or the account is regrouping):
+   * then the caller reads the history.
+   */
+  recentAfter(member: M, position: ItemPosition & { accountId?: number }): T[] | undefined {
+    const group = this.groupOf.get(member);
+    if (!group?.source || group.closed || this.staff.get(group.accountId)?.regroups) return undefined;
+    if (position.accountId !== undefined && position.accountId !== group.accountId) return undefined;
+    return group.record.after(position);
+  }
+
   /** Removes the member; a group left empty stops its source. */
   leave(member: M): void {
     this.detach(member);
@@ -146,7 +172,7 @@ export class ReachGroups<M, T> {
   private attach(member: M, reach: Reach): Group<M, T> {
     const key = this.options.keyOf(member, reach);
     let group = this.groups.get(key);
-    if (!group) this.groups.set(key, (group = { key, reach, accountId: accountOfReach(reach), members: new Set(), held: [] }));
+    if (!group) this.groups.set(key, (group = { key, reach, accountId: accountOfReach(reach), members: new Set(), held: [], record: new GroupRecord<T>(this.options.record) }));
     group.members.add(member);
     this.groupOf.set(member, group);
     return group;
@@ -180,9 +206,10 @@ export class ReachGroups<M, T> {
   private async start(group: Group<M, T>, replay: readonly AnyDomainEvent[] | undefined): Promise<boolean> {
     const starter = group.members.values().next().value!;
     const events = replay && replayingPubsub(this.options.bus, group.accountId, replay);
+    const heard = tappedPubsub(events ?? this.options.bus.pubsub, group.accountId, (seq) => group.record.heard(seq));
     let source: GroupSource | null = null;
     try {
-      source = await this.options.start(group, starter, events, (item) => this.fanOut(group, item));
+      source = await this.options.start(group, starter, heard, (item) => this.fanOut(group, item));
     } finally {
       group.starting = undefined;
       if (!source) {
@@ -206,6 +233,7 @@ export class ReachGroups<M, T> {
       group.held.push(item);
       return;
     }
+    group.record.sent(item, this.options.positionOf(item));
     this.options.deliver(group.members, item);
   }
 

@@ -43,7 +43,7 @@ export interface GraphqlDeps {
   /** Each subscription result carries its event's cursor (event-cursors.ts). */
   cursors: EventCursors;
   /** Where a resuming multiplexed subscriber's replay comes from. */
-  history: Pick<EventHistory, 'replay'>;
+  history: Pick<EventHistory, 'replay' | 'limits'>;
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);

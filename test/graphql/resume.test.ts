@@ -294,7 +294,7 @@ describe('pruning the event history', () => {
     expect(await db.webhookDelivery.count({ where: { inboxId: refused.inbox.id, state: 'pending' } })).toBeGreaterThan(0);
     const before = await db.event.count();
     const later = new Date(Date.now() + 8 * 24 * 3600 * 1000);
-    const history = new EventHistory(db, { windowSeconds: 900, maxEvents: 1000, retentionSeconds: 7 * 24 * 3600, pruneIntervalSeconds: 600 }, () => later);
+    const history = new EventHistory(db, { windowSeconds: 900, maxEvents: 1000, memoryItems: 256, retentionSeconds: 7 * 24 * 3600, pruneIntervalSeconds: 600 }, () => later);
     const pruned = await history.prune(7);
     const kept = await db.event.findMany({ select: { id: true } });
     expect(pruned).toBe(before - kept.length);
